@@ -1,0 +1,36 @@
+"""Pictures of the key screens in both languages (pytest-textual-snapshot).
+
+Home uses the shipped 16-week curriculum; the lesson screen uses the small test tree,
+so editing the course's prose does not churn these. After an intended change of look:
+`pytest tests/test_snapshots.py --snapshot-update`, then review the SVGs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tutor.app import TutorApp
+from tutor.course import default_lessons_dir, load_tree
+from tutor.store import Profile, Store
+
+SIZE = (110, 34)
+
+
+def app_for(tree_dir, home, lang, position=None) -> TutorApp:
+    store = Store.open(home)
+    store.save_profile(Profile("principles", "", 8, ["vision", "audio"], "from-scratch", started_on=date(2026, 12, 3)))
+    if position:
+        store.set_position(*position)
+    return TutorApp(load_tree(tree_dir), store, lang, today=date(2026, 12, 3))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_home(snap_compare, home, lang):
+    assert snap_compare(app_for(default_lessons_dir(), home, lang), terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lesson(snap_compare, mini_tree, home, lang):
+    assert snap_compare(app_for(mini_tree, home, lang, position=(1, "memory")), terminal_size=SIZE)

@@ -1,0 +1,1 @@
+"""Training programs, one readable file per model family. Never imports `tutor` or Textual."""

@@ -1,0 +1,184 @@
+"""`tutor` on the command line: the interactive session and its headless helpers.
+
+Nothing here imports Textual, torch or mlx at module level: `tutor lessons check`
+and `tutor progress` answer in a blink, and the app pays only for what it shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .i18n import LANGS, locale_lang, t
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tutor",
+        description="A terminal tutor for a 16-week, hands-on ML course on your Mac. With no command, opens the interactive session.",
+    )
+    p.add_argument("--version", action="version", version=f"tutor {__version__}")
+    p.add_argument("--lang", choices=LANGS, help="language of the interface and lessons (remembered); default: the locale")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    lessons = sub.add_parser("lessons", help="work with lesson trees")
+    lsub = lessons.add_subparsers(dest="lessons_command", metavar="ACTION", required=True)
+    check = lsub.add_parser("check", help="validate a lesson tree: exit 0 with counts, exit 1 listing every problem")
+    check.add_argument("dir", nargs="?", type=Path, help="the lessons folder (default: the lessons installed with tutor)")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub.add_parser("plan", help="print your personal 16-week schedule")
+    prog = sub.add_parser("progress", help="weeks done, answers and where you were")
+    prog.add_argument("--json", action="store_true", help="print one JSON object")
+    exp = sub.add_parser("export", help="write your plan and answers as Markdown")
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "lessons":
+        return _lessons_check(args.dir, args.json)
+    try:
+        return _with_store(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _err(message: str) -> None:
+    print(f"tutor: {message}", file=sys.stderr)
+
+
+def _load_course():
+    from .course import LessonError, load_tree
+    from trainers.registry import names
+
+    try:
+        return load_tree(known_trainers=names())
+    except LessonError as e:
+        _err(str(e))
+        return None
+
+
+def resolve_lang(asked: str | None, store) -> str:
+    """--lang wins and is remembered; then what was remembered; then the locale."""
+    if asked:
+        store.set_setting("lang", asked)
+        return asked
+    stored = store.get_setting("lang")
+    return stored if stored in LANGS else locale_lang()
+
+
+def _with_store(args) -> int:
+    from .store import Store, StoreError
+
+    try:
+        store = Store.open()
+    except StoreError as e:
+        _err(str(e))
+        return 1
+    with store:
+        if store.notice:
+            _err(store.notice)
+        tree = _load_course()
+        if tree is None:
+            return 1
+        lang = resolve_lang(args.lang, store)
+        if args.command is None:
+            from .app import TutorApp
+
+            TutorApp(tree=tree, store=store, lang=lang).run()
+            return 0
+        if args.command == "plan":
+            return _plan(tree, store, lang)
+        if args.command == "progress":
+            return _progress(tree, store, args.json)
+        if args.command == "export":
+            return _export(tree, store, lang, args.out)
+    return 2
+
+
+def _lessons_check(root: Path | None, as_json: bool) -> int:
+    from .course import check_tree, counts, default_lessons_dir
+    from .course.loader import LessonError
+    from trainers.registry import names
+
+    try:
+        root = root or default_lessons_dir()
+    except LessonError as e:
+        _err(str(e))
+        return 1
+    result = check_tree(root, known_trainers=names())
+    if as_json:
+        payload = {
+            "ok": result.tree is not None,
+            "dir": str(root),
+            "problems": [{"file": p.file, "where": p.where, "message": p.message} for p in result.problems],
+            "notes": result.notes,
+        }
+        if result.tree is not None:
+            payload.update(counts(result.tree))
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0 if result.tree is not None else 1
+    if result.tree is None:
+        print(f"{root}: {len(result.problems)} problem(s)")
+        for p in result.problems:
+            print(f"  - {p}")
+        return 1
+    c = counts(result.tree)
+    print(
+        f"{root}: ok — {c['phases']} phases, {c['weeks']} weeks ({c['weeks_written']} written), "
+        f"{c['lessons']} lessons, questions zh {c['questions']['zh']} / en {c['questions']['en']}, "
+        f"{c['experiments']} experiments"
+    )
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def _plan(tree, store, lang: str) -> int:
+    from .plan import render_plan
+
+    profile = store.get_profile()
+    if profile is None:
+        print(t("plan.none", lang, key="tutor"))
+        return 1
+    print(render_plan(tree, profile, date.today(), store.weeks_done(), lang))
+    return 0
+
+
+def _progress(tree, store, as_json: bool) -> int:
+    from .report import progress
+
+    data = progress(tree, store)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"weeks done: {len(data['weeks_done'])}/{data['weeks_total']} {data['weeks_done'] or ''}".rstrip())
+    print(f"questions answered: {data['questions_answered']} ({data['attempts']} attempts)")
+    pos = data["last_position"]
+    print(f"last position: week {pos['week']}, {pos['lesson'] or '-'}" if pos else "last position: not started")
+    for w in data["weeks"]:
+        if w["questions"] or w["done"]:
+            print(f"  week {w['week']:>2}: {w['answered']}/{w['questions']} answered{' · done' if w['done'] else ''}")
+    return 0
+
+
+def _export(tree, store, lang: str, out: Path | None) -> int:
+    from .report import export_markdown
+
+    text = export_markdown(tree, store, lang, date.today())
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        _err(f"cannot write {out}: {e.strerror or e}. Choose another path with --out.")
+        return 1
+    print(f"wrote {out}")
+    return 0
