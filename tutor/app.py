@@ -11,6 +11,7 @@ from datetime import date
 
 from textual.app import App
 
+from .cjk import enable_cjk_wrapping
 from .commands import TutorCommands
 from .course import CourseTree
 from .i18n import t
@@ -32,6 +33,7 @@ class TutorApp(App):
 
     def __init__(self, tree: CourseTree, store, lang: str, today: date | None = None):
         super().__init__()
+        enable_cjk_wrapping()
         self.course = tree
         self.store = store
         self.lang = lang

@@ -22,7 +22,11 @@ def _parser() -> argparse.ArgumentParser:
         description="A terminal tutor for a 16-week, hands-on ML course on your Mac. With no command, opens the interactive session.",
     )
     p.add_argument("--version", action="version", version=f"tutor {__version__}")
-    p.add_argument("--lang", choices=LANGS, help="language of the interface and lessons (remembered); default: the locale")
+    lang_help = "language of the interface and lessons (remembered); default: the locale"
+    p.add_argument("--lang", choices=LANGS, help=lang_help)
+    # --lang also works after a command (`tutor plan --lang zh`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lessons = sub.add_parser("lessons", help="work with lesson trees")
@@ -31,10 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="the lessons folder (default: the lessons installed with tutor)")
     check.add_argument("--json", action="store_true", help="print one JSON object")
 
-    sub.add_parser("plan", help="print your personal 16-week schedule")
-    prog = sub.add_parser("progress", help="weeks done, answers and where you were")
+    sub.add_parser("plan", parents=[common], help="print your personal 16-week schedule")
+    prog = sub.add_parser("progress", parents=[common], help="weeks done, answers and where you were")
     prog.add_argument("--json", action="store_true", help="print one JSON object")
-    exp = sub.add_parser("export", help="write your plan and answers as Markdown")
+    exp = sub.add_parser("export", parents=[common], help="write your plan and answers as Markdown")
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
     return p
 
@@ -145,7 +149,7 @@ def _plan(tree, store, lang: str) -> int:
 
     profile = store.get_profile()
     if profile is None:
-        print(t("plan.none", lang, key="tutor"))
+        print(t("plan.none_cli", lang))
         return 1
     print(render_plan(tree, profile, date.today(), store.weeks_done(), lang))
     return 0

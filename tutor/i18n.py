@@ -78,6 +78,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{hours:g} h a week · direction: {direction} · depth: {depth}",
     ),
     "plan.total": ("共 {hours:g} 小时，预计 {end} 完成", "{hours:g} h in all, finishing around {end}"),
+    "plan.none_cli": ("还没有计划：先运行 `tutor`，回答开始时的几个问题。", "No plan yet: run `tutor` and answer the first questions."),
     "plan.none": ("还没有计划：先完成开始时的几个问题（按 {key}）。", "No plan yet: answer the first questions (press {key})."),
     "onb.title": ("开始之前：你想学成什么样？", "Before we start: what do you want from this?"),
     "onb.goal": ("你的目标", "Your goal"),

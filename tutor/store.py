@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Literal, NamedTuple, get_args
 
 from tutor.paths import db_path, home_dir
+from tutor.store_runs import RUNS_MIGRATION, RunRecords
 
 Goal = Literal["principles", "apply"]
 Direction = Literal["vision", "language", "control", "audio"]
@@ -105,6 +106,8 @@ MIGRATIONS: list[str] = [
         done_at TEXT NOT NULL
     );
     """,
+    # 1 -> 2: training runs and their metric points (tutor/store_runs.py).
+    RUNS_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -160,7 +163,7 @@ class _Damage(NamedTuple):
     detail: str
 
 
-class Store:
+class Store(RunRecords):
     """The learner's state. Open with `Store.open()`; safe to share between threads."""
 
     def __init__(
@@ -401,6 +404,20 @@ class Store:
             except sqlite3.Error as e:
                 raise StoreError(f"Could not save to {self.path}: {e}") from e
             return cursor.lastrowid or 0
+
+    def _execute_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        """Run one write for many rows, in one transaction."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._conn.executemany(sql, rows)
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise StoreError(f"Could not save to {self.path}: {e}") from e
 
     def _query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
         with self._lock:

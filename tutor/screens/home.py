@@ -20,7 +20,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="home-title", classes="title")
         yield Static(id="home-progress", classes="subtitle")
-        with Horizontal():
+        with Horizontal(classes="body-row"):
             yield OptionList(id="weeks")
             with VerticalScroll(id="week-detail"):
                 yield Static(id="week-info")

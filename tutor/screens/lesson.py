@@ -7,18 +7,18 @@ week. Every move is saved as the learner's position; every answer is saved on En
 
 from __future__ import annotations
 
-import sqlite3
-
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
+from ..cjk import join_softbreaks
 from ..course.models import ChoiceQuestion
 from ..i18n import t
 from ..keys import bindings
 from ..report import checkpoint_missing
+from ..store import StoreError
 from ..widgets.keybar import KeyBar
 from ..widgets.question_card import QuestionCard
 
@@ -53,7 +53,7 @@ class LessonScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-head", classes="title")
-        with Horizontal():
+        with Horizontal(classes="body-row"):
             with VerticalScroll(id="reader"):
                 yield Markdown(id="body")
                 yield Static(id="questions-heading", classes="section")
@@ -84,7 +84,7 @@ class LessonScreen(Screen):
             store.set_position(week, self.lesson.slug if self.lesson else None)
             if self.lesson:
                 store.mark_lesson_read(week, self.lesson.slug)
-        except sqlite3.Error as e:
+        except StoreError as e:
             self.app.notify(f"could not save your position: {e}", severity="error")
         cards = self.query_one("#cards", Vertical)
         await cards.remove_children()
@@ -108,7 +108,7 @@ class LessonScreen(Screen):
         self.query_one("#lesson-head", Static).update(head)
         body = self.query_one("#body", Markdown)
         if self.lesson:
-            await body.update(self.lesson.body(lang))
+            await body.update(join_softbreaks(self.lesson.body(lang)))
         else:
             objectives = "\n".join(f"- {o}" for o in week.info.objectives(lang))
             await body.update(
@@ -182,7 +182,7 @@ class LessonScreen(Screen):
                 correct=correct,
             )
             history = store.answers(q.id)
-        except sqlite3.Error as e:
+        except StoreError as e:
             card.show_error(f"not saved: {e}")
             return
         card.show_saved(history[-1], len(history))
@@ -246,7 +246,11 @@ class LessonScreen(Screen):
         if not week.written or missing:
             self.app.notify(t("lesson.not_ready", lang, ids=", ".join(missing) or "-"), severity="warning")
             return
-        store.mark_week_done(week.number)
+        try:
+            store.mark_week_done(week.number)
+        except StoreError as e:
+            self.app.notify(str(e), severity="error")
+            return
         self.app.notify(t("lesson.week_done", lang))
         self._render_checkpoint()
 

@@ -27,15 +27,19 @@ class KeyBar(Static):
 
     def relabel(self) -> None:
         lang = getattr(self.app, "lang", "en")
+        active = [a for a in self.screen.active_bindings.values() if a.binding.id]
+        shown = [a for a in active if a.binding.show]
+        # While typing in a field the letter keys belong to the field; then name the
+        # quiet keys that still work (escape, back to the text) rather than nothing.
         out = Text()
         seen = set()
-        for active in self.screen.active_bindings.values():
-            b = active.binding
-            if not b.show or b.id in seen or not b.id:
+        for item in shown or active:
+            b = item.binding
+            if b.id in seen:
                 continue
             seen.add(b.id)
             if out:
                 out.append("  ")
             out.append(self.app.get_key_display(b), style="bold")
-            out.append(" " + label(b.id, lang, b.description), style="" if active.enabled else "dim")
+            out.append(" " + label(b.id, lang, b.description), style="" if item.enabled else "dim")
         self.update(out)
