@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from textual.widgets import Input, Markdown, OptionList
+from textual.widgets import Input, OptionList
 
 from tutor.app import TutorApp
 from tutor.course import load_tree
@@ -28,7 +28,7 @@ def make_app(tree_dir, home, lang="en", profile=True) -> TutorApp:
 
 
 def body_text(screen) -> str:
-    return screen.query_one("#body", Markdown).source
+    return screen.query_one("#body").source
 
 
 async def test_first_launch_onboarding_saves_profile(mini_tree, home):

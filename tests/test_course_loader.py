@@ -120,3 +120,11 @@ def test_load_tree_raises_with_every_problem(tmp_path):
 
 def test_not_a_folder(tmp_path):
     assert problems_of(tmp_path / "nope") == [f"{tmp_path / 'nope'}: not a folder"]
+
+
+def test_code_blocks_must_name_their_language(mini_tree):
+    (mini_tree / "w01" / "memory.en.md").write_text("# m\n\ntext\n\n    indented\n\n```\nbare\n```\n\n```python\nok\n```\n", encoding="utf-8")
+    assert problems_of(mini_tree) == [
+        "lessons/w01/memory.en.md: line 5: indented code block: use a fence with a language, e.g. ```text",
+        "lessons/w01/memory.en.md: line 7: code fence without a language: write ```python, ```bash or ```text",
+    ]

@@ -46,21 +46,19 @@ class TutorApp(App):
             if self.lang == "zh" and self.store.set_aside:
                 notice = f"{t('notice.corrupt', 'zh')}\n{self.store.set_aside}"
             self.notify(notice, severity="warning", timeout=15)
-        self.push_screen(HomeScreen())
+        pos = self.store.position()
         if self.store.get_profile() is None:
+            self.push_screen(HomeScreen())
             self.push_screen(OnboardingScreen(), self._after_onboarding)
+        elif pos is None:
+            self.push_screen(HomeScreen())
         else:
-            self._resume()
+            # Straight back where the learner was; home is built when first asked for.
+            self.push_screen(LessonScreen(*self._index_of(*pos)))
 
     def _after_onboarding(self, saved: bool | None) -> None:
         if saved and isinstance(self.screen, HomeScreen):
             self.screen.apply_lang()
-
-    def _resume(self) -> None:
-        """Put the learner back where they were."""
-        pos = self.store.position()
-        if pos is not None:
-            self.push_screen(LessonScreen(*self._index_of(*pos)))
 
     def _index_of(self, week: int, slug: str | None) -> tuple[int, int | None]:
         week_obj = self.course.week(week)
@@ -72,7 +70,10 @@ class TutorApp(App):
     # ------------------------------------------------------------ moving about
 
     def go_home(self) -> None:
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+        if not any(isinstance(s, HomeScreen) for s in self.screen_stack):
+            self.switch_screen(HomeScreen())
+            return
+        while not isinstance(self.screen, HomeScreen):
             self.pop_screen()
         if isinstance(self.screen, HomeScreen):
             self.screen.apply_lang()

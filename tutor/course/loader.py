@@ -262,6 +262,7 @@ def _load_week(folder, root, info, phase, seen_ids, known_trainers, problems, no
             if not text.strip():
                 problems.append(Problem(_rel(md, root), "", "the lesson text is empty"))
                 continue
+            problems.extend(Problem(_rel(md, root), f"line {n}", msg) for n, msg in _code_block_problems(text))
             bodies[lang] = text
         if len(bodies) != len(LANGS):
             continue
@@ -282,6 +283,24 @@ def _load_week(folder, root, info, phase, seen_ids, known_trainers, problems, no
     if len(problems) != before:
         return None
     return Week(info=info, phase=phase, lessons=tuple(lessons), checkpoint=wf.checkpoint)
+
+
+def _code_block_problems(markdown: str) -> list[tuple[int, str]]:
+    """Code blocks must name their language (```python, ```bash, ```text).
+
+    An untagged block makes the viewer guess the language by trying every lexer,
+    which cost ~50 ms per block on the UI thread here, and it may guess wrong.
+    """
+    from markdown_it import MarkdownIt
+
+    out = []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        line = (token.map[0] + 1) if token.map else 0
+        if token.type == "code_block":
+            out.append((line, "indented code block: use a fence with a language, e.g. ```text"))
+        elif token.type == "fence" and not token.info.strip():
+            out.append((line, "code fence without a language: write ```python, ```bash or ```text"))
+    return out
 
 
 def counts(tree: CourseTree) -> dict:

@@ -11,15 +11,15 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
-from ..cjk import join_softbreaks
 from ..course.models import ChoiceQuestion
 from ..i18n import t
 from ..keys import bindings
 from ..report import checkpoint_missing
 from ..store import StoreError
 from ..widgets.keybar import KeyBar
+from ..widgets.lesson_text import LessonText
 from ..widgets.question_card import QuestionCard
 
 
@@ -55,7 +55,7 @@ class LessonScreen(Screen):
         yield Static(id="lesson-head", classes="title")
         with Horizontal(classes="body-row"):
             with VerticalScroll(id="reader"):
-                yield Markdown(id="body")
+                yield LessonText(id="body")
                 yield Static(id="questions-heading", classes="section")
                 yield Vertical(id="cards")
                 yield Static(id="experiments", classes="section-body")
@@ -106,12 +106,12 @@ class LessonScreen(Screen):
         if self.lesson:
             head += f"  —  {escape(self.lesson.title(lang))}  [dim]({t('lesson.of', lang, i=self.index + 1, n=len(week.lessons))})[/dim]"
         self.query_one("#lesson-head", Static).update(head)
-        body = self.query_one("#body", Markdown)
+        body = self.query_one("#body", LessonText)
         if self.lesson:
-            await body.update(join_softbreaks(self.lesson.body(lang)))
+            body.show(self.lesson.body(lang))
         else:
             objectives = "\n".join(f"- {o}" for o in week.info.objectives(lang))
-            await body.update(
+            body.show(
                 f"# {week.info.title(lang)}\n\n{t('lesson.no_lessons', lang, n=week.number)}\n\n"
                 f"## {t('home.objectives', lang)}\n\n{objectives}\n"
             )
