@@ -77,6 +77,13 @@ lesson = "devices"
 title = { zh = "测速", en = "Speed test" }
 trainer = "devbench"
 
+[[experiments]]
+id = "w01.mlp"
+lesson = "devices"
+title = { zh = "训练 MLP", en = "Train an MLP" }
+trainer = "mlp"
+config = { epochs = 400 }
+
 [checkpoint]
 questions = ["w01.why", "w01.pick"]
 summary = { zh = "答完两题。", en = "Answer both." }

@@ -6,16 +6,17 @@ import pytest
 
 from conftest import CURRICULUM, WEEK1, write_tree
 from tutor.course import LessonError, check_tree, counts, load_tree
+from tutor.runs import check_experiment
 
 
-def problems_of(root, known_trainers=None):
-    result = check_tree(root, known_trainers)
+def problems_of(root, check=None):
+    result = check_tree(root, check)
     assert result.tree is None, "expected the tree to be refused"
     return [str(p) for p in result.problems]
 
 
 def test_good_tree_loads_with_joined_content(mini_tree):
-    tree = load_tree(mini_tree, known_trainers=set())
+    tree = load_tree(mini_tree, check_experiment)
     assert [w.number for w in tree.weeks] == [1, 2]
     w1, w2 = tree.weeks
     assert w1.written and not w2.written
@@ -37,7 +38,7 @@ def test_counts_per_language_and_week(mini_tree):
 
 
 def test_unknown_trainer_is_a_note_not_an_error(mini_tree):
-    result = check_tree(mini_tree, known_trainers={"mlp"})
+    result = check_tree(mini_tree, check_experiment)
     assert result.tree is not None
     assert result.notes == ["lessons/w01/week.toml: experiment w01.bench uses trainer 'devbench', which is not available yet"]
 
@@ -128,3 +129,16 @@ def test_code_blocks_must_name_their_language(mini_tree):
         "lessons/w01/memory.en.md: line 5: indented code block: use a fence with a language, e.g. ```text",
         "lessons/w01/memory.en.md: line 7: code fence without a language: write ```python, ```bash or ```text",
     ]
+
+
+def test_experiment_settings_are_checked_against_the_trainer(tmp_path):
+    week = WEEK1.replace("config = { epochs = 400 }", 'config = { epochs = 0, colour = "red" }')
+    root = write_tree(tmp_path / "lessons", week1=week)
+    (msg,) = problems_of(root, check_experiment)
+    assert msg == (
+        "lessons/w01/week.toml: experiments[1] (w01.mlp).config: mlp has no setting colour; its settings are: "
+        "backend, device, dataset, epochs, batch_size, lr, seed, threads, log_every, max_steps, hidden, val_fraction"
+    )
+    root2 = write_tree(tmp_path / "lessons2", week1=WEEK1.replace("config = { epochs = 400 }", "config = { epochs = 0 }"))
+    (msg,) = problems_of(root2, check_experiment)
+    assert "experiments[1] (w01.mlp).config: bad setting for mlp: epochs: Input should be greater than or equal to 1" in msg

@@ -13,9 +13,20 @@ import pytest
 
 from tutor.app import TutorApp
 from tutor.course import default_lessons_dir, load_tree
+from tutor.memory import MemoryMonitor, MemorySample
 from tutor.store import Profile, Store
 
 SIZE = (110, 34)
+GiB = 2**30
+
+
+class SteadyMemory(MemoryMonitor):
+    """The same reading every second, so a picture of the memory panel is repeatable."""
+
+    def sample(self) -> MemorySample:
+        s = MemorySample(time=0.0, total=64 * GiB, used=21 * GiB, available=43 * GiB, swap_used=0, swap_total=0, pressure="normal", process_rss=GiB // 4)
+        self.observe(s)
+        return s
 
 
 def app_for(tree_dir, home, lang, position=None) -> TutorApp:
@@ -23,7 +34,7 @@ def app_for(tree_dir, home, lang, position=None) -> TutorApp:
     store.save_profile(Profile("principles", "", 8, ["vision", "audio"], "from-scratch", started_on=date(2026, 12, 3)))
     if position:
         store.set_position(*position)
-    return TutorApp(load_tree(tree_dir), store, lang, today=date(2026, 12, 3))
+    return TutorApp(load_tree(tree_dir), store, lang, today=date(2026, 12, 3), monitor=SteadyMemory())
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

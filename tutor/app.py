@@ -16,6 +16,8 @@ from .commands import TutorCommands
 from .course import CourseTree
 from .i18n import t
 from .keys import bindings
+from .memory import MemoryMonitor
+from .runs import RunManager
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .screens.jump import JumpDialog
@@ -31,13 +33,16 @@ class TutorApp(App):
     COMMANDS = App.COMMANDS | {TutorCommands}
     BINDINGS = bindings("app.quit", "app.help", "app.lang", "app.plan", "app.jump", "app.outline", "app.profile")
 
-    def __init__(self, tree: CourseTree, store, lang: str, today: date | None = None):
+    def __init__(self, tree: CourseTree, store, lang: str, today: date | None = None, monitor: MemoryMonitor | None = None):
         super().__init__()
         enable_cjk_wrapping()
         self.course = tree
         self.store = store
         self.lang = lang
         self.today = today or date.today()
+        self.runs = RunManager(store)
+        self.monitor = monitor or MemoryMonitor()
+        store.mark_interrupted_runs()
 
     def on_mount(self) -> None:
         self.title = t("app.title", self.lang)
@@ -66,6 +71,20 @@ class TutorApp(App):
             if lesson.slug == slug:
                 return week, i
         return week, (0 if week_obj.lessons else None)
+
+    def stop_training(self, wait: float = 2.0) -> None:
+        """Ask a running trainer to stop and give it a moment to record its summary."""
+        run = self.runs.current
+        if run is not None and run.running:
+            run.request_stop()
+            run.join(wait)
+
+    async def action_quit(self) -> None:
+        self.stop_training()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.stop_training()
 
     # ------------------------------------------------------------ moving about
 

@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"tutor {__version__}")
     lang_help = "language of the interface and lessons (remembered); default: the locale"
     p.add_argument("--lang", choices=LANGS, help=lang_help)
+    p.add_argument("--lessons", type=Path, metavar="DIR", help="use this lesson tree instead of the installed one (to preview lessons you write)")
     # --lang also works after a command (`tutor plan --lang zh`).
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
@@ -40,6 +41,27 @@ def _parser() -> argparse.ArgumentParser:
     prog.add_argument("--json", action="store_true", help="print one JSON object")
     exp = sub.add_parser("export", parents=[common], help="write your plan and answers as Markdown")
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
+    train = sub.add_parser("train", parents=[common], help="run a trainer without the screen (recorded like any run)")
+    train.add_argument("trainer", help="a trainer name; see `tutor trainers`")
+    train.add_argument("--backend", choices=("torch", "mlx"), help="framework (default: the trainer's)")
+    train.add_argument("--device", choices=("auto", "cpu", "gpu"), help="auto: the GPU when there is one; cpu forces the CPU")
+    train.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE", help="a config field, e.g. --set epochs=3 --set hidden=[256,128]")
+    train.add_argument("--metrics", type=Path, metavar="FILE.jsonl", help="also write every metric point as a JSON line")
+    train.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    trainers = sub.add_parser("trainers", parents=[common], help="list trainers, their backends and settings")
+    trainers.add_argument("--json", action="store_true", help="print JSON")
+
+    data = sub.add_parser("data", help="datasets: list them, fetch one into the cache")
+    dsub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    dlist = dsub.add_parser("list", help="each dataset, its size and whether it is cached")
+    dlist.add_argument("--json", action="store_true", help="print JSON")
+    dfetch = dsub.add_parser("fetch", help="download a dataset once, checksum-verified")
+    dfetch.add_argument("name")
+
+    doctor = sub.add_parser("doctor", help="is this machine ready to train? each line ok / warn / fail, with the fix")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
     return p
 
 
@@ -47,6 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "lessons":
         return _lessons_check(args.dir, args.json)
+    if args.command == "trainers":
+        from .headless import list_trainers
+
+        return list_trainers(args.json, getattr(args, "lang", None) or locale_lang())
+    if args.command == "data":
+        from .headless import fetch_data, list_data
+
+        lang = getattr(args, "lang", None) or locale_lang()
+        return list_data(args.json, lang) if args.data_command == "list" else fetch_data(args.name)
     try:
         return _with_store(args)
     except KeyboardInterrupt:
@@ -57,12 +88,12 @@ def _err(message: str) -> None:
     print(f"tutor: {message}", file=sys.stderr)
 
 
-def _load_course():
+def _load_course(root: Path | None = None):
     from .course import LessonError, load_tree
-    from trainers.registry import names
+    from .runs import check_experiment
 
     try:
-        return load_tree(known_trainers=names())
+        return load_tree(root, check_experiment)
     except LessonError as e:
         _err(str(e))
         return None
@@ -88,7 +119,15 @@ def _with_store(args) -> int:
     with store:
         if store.notice:
             _err(store.notice)
-        tree = _load_course()
+        if args.command == "train":
+            return _train(store, args)
+        if args.command == "doctor":
+            from .doctor import report, run_checks
+
+            checks = run_checks(store.path)
+            print(report(checks, args.json))
+            return 1 if any(c.status == "fail" for c in checks) else 0
+        tree = _load_course(args.lessons)
         if tree is None:
             return 1
         lang = resolve_lang(args.lang, store)
@@ -106,17 +145,31 @@ def _with_store(args) -> int:
     return 2
 
 
+def _train(store, args) -> int:
+    from .headless import parse_settings, train
+
+    try:
+        overrides = parse_settings(args.settings)
+    except ValueError as e:
+        _err(str(e))
+        return 2
+    for key in ("backend", "device"):
+        if getattr(args, key):
+            overrides[key] = getattr(args, key)
+    return train(store, args.trainer, overrides, args.metrics, args.json)
+
+
 def _lessons_check(root: Path | None, as_json: bool) -> int:
     from .course import check_tree, counts, default_lessons_dir
     from .course.loader import LessonError
-    from trainers.registry import names
+    from .runs import check_experiment
 
     try:
         root = root or default_lessons_dir()
     except LessonError as e:
         _err(str(e))
         return 1
-    result = check_tree(root, known_trainers=names())
+    result = check_tree(root, check_experiment)
     if as_json:
         payload = {
             "ok": result.tree is not None,

@@ -43,6 +43,9 @@ KEYS: dict[str, Key] = {
         Key("lesson.question", "a", "next_question", "key.next_question"),
         Key("lesson.text", "escape", "text", "key.text", show=False),
         Key("lesson.done", "d", "finish_week", "key.done"),
+        Key("lesson.run", "r", "run_experiment", "key.run"),
+        Key("lesson.stop", "s", "stop_run", "key.stop"),
+        Key("lesson.experiment", "e", "next_experiment", "key.experiment"),
         Key("dialog.close", "escape", "close", "key.close"),
     )
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from pydantic import ValidationError
 
@@ -129,11 +130,17 @@ class CheckResult:
     notes: list[str]
 
 
-def check_tree(root: Path, known_trainers: set[str] | None = None) -> CheckResult:
+# check_experiment(trainer, config) -> ("ok" | "pending" | "bad", message)
+ExperimentCheck = Callable[[str, dict], tuple[str, str]]
+
+
+def check_tree(root: Path, check_experiment: ExperimentCheck | None = None) -> CheckResult:
     """Load `root` and return the tree (when usable), every problem and notes.
 
-    Notes are not errors: an experiment naming a trainer that is not written yet is
-    reported as pending, so the syllabus can run ahead of the code.
+    `check_experiment` judges each experiment's trainer and settings. Notes are not
+    errors: an experiment naming a trainer that is not written yet is reported as
+    pending, so the syllabus can run ahead of the code; a setting the trainer does not
+    have, or a bad value, is a problem.
     """
     root = Path(root)
     problems: list[Problem] = []
@@ -167,7 +174,7 @@ def check_tree(root: Path, known_trainers: set[str] | None = None) -> CheckResul
         if not folder.is_dir():
             weeks.append(Week(info=info, phase=phase))
             continue
-        week = _load_week(folder, root, info, phase, seen_ids, known_trainers, problems, notes)
+        week = _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, notes)
         weeks.append(week or Week(info=info, phase=phase))
 
     tree = None
@@ -176,9 +183,9 @@ def check_tree(root: Path, known_trainers: set[str] | None = None) -> CheckResul
     return CheckResult(tree, problems, notes)
 
 
-def load_tree(root: Path | None = None, known_trainers: set[str] | None = None) -> CourseTree:
+def load_tree(root: Path | None = None, check_experiment: ExperimentCheck | None = None) -> CourseTree:
     """The course, or `LessonError` listing every problem."""
-    result = check_tree(root or default_lessons_dir(), known_trainers)
+    result = check_tree(root or default_lessons_dir(), check_experiment)
     if result.tree is None:
         raise LessonError(result.problems)
     return result.tree
@@ -204,7 +211,7 @@ def _check_curriculum(cur: Curriculum, file: str) -> list[Problem]:
     return problems
 
 
-def _load_week(folder, root, info, phase, seen_ids, known_trainers, problems, notes) -> Week | None:
+def _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, notes) -> Week | None:
     path = folder / WEEK_FILE
     file = _rel(path, root)
     raw = _read_toml(path, root, problems)
@@ -237,9 +244,14 @@ def _load_week(folder, root, info, phase, seen_ids, known_trainers, problems, no
     for i, q in enumerate(wf.questions):
         if getattr(q, "experiment", None) and q.experiment not in experiment_ids:
             problems.append(Problem(file, f"questions[{i}] ({q.id}).experiment", f"no experiment {q.experiment!r} in this week"))
-    for x in wf.experiments:
-        if known_trainers is not None and x.trainer not in known_trainers:
+    for i, x in enumerate(wf.experiments):
+        if check_experiment is None:
+            continue
+        verdict, message = check_experiment(x.trainer, x.config)
+        if verdict == "pending":
             notes.append(f"{file}: experiment {x.id} uses trainer {x.trainer!r}, which is not available yet")
+        elif verdict == "bad":
+            problems.append(Problem(file, f"experiments[{i}] ({x.id}).config", message))
     if wf.checkpoint:
         question_ids = {q.id for q in wf.questions}
         for qid in wf.checkpoint.questions:

@@ -19,6 +19,8 @@ from ..keys import bindings
 from ..report import checkpoint_missing
 from ..store import StoreError
 from ..widgets.keybar import KeyBar
+from ..widgets.lab_panel import LabPanel
+from ..widgets.memory_panel import MemoryPanel
 from ..widgets.lesson_text import LessonText
 from ..widgets.question_card import QuestionCard
 
@@ -41,6 +43,9 @@ class LessonScreen(Screen):
         "lesson.next_week",
         "lesson.prev_week",
         "lesson.question",
+        "lesson.run",
+        "lesson.stop",
+        "lesson.experiment",
         "lesson.done",
         "lesson.home",
         "lesson.text",
@@ -50,6 +55,7 @@ class LessonScreen(Screen):
         super().__init__()
         self.week_number = week
         self.index = index
+        self.experiment_index = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-head", classes="title")
@@ -61,8 +67,8 @@ class LessonScreen(Screen):
                 yield Static(id="experiments", classes="section-body")
                 yield Static(id="checkpoint", classes="section-body")
             with Vertical(id="side"):
-                yield Static(id="lab", classes="panel")
-                yield Static(id="memory", classes="panel")
+                yield LabPanel(id="lab", classes="panel")
+                yield MemoryPanel(self.app.monitor, id="memory", classes="panel")
         yield KeyBar()
 
     async def on_mount(self) -> None:
@@ -79,6 +85,7 @@ class LessonScreen(Screen):
     async def show(self, week: int, index: int | None) -> None:
         """Show a lesson (or an unwritten week) and save it as the learner's position."""
         self.week_number, self.index = week, index
+        self.experiment_index = 0
         store = self.app.store
         try:
             store.set_position(week, self.lesson.slug if self.lesson else None)
@@ -134,9 +141,10 @@ class LessonScreen(Screen):
         from trainers.registry import names
 
         available = names()
-        for x in experiments:
+        for i, x in enumerate(experiments):
             state = "" if x.trainer in available else f"  [dim]({t('lesson.trainer_pending', lang, trainer=x.trainer)})[/dim]"
-            lines.append(f"  ▸ {escape(x.title(lang))} [dim]{x.id}[/dim]{state}")
+            mark = "▶" if i == self.experiment_index else " "
+            lines.append(f" {mark} {escape(x.title(lang))} [dim]{x.id} · {x.trainer}[/dim]{state}")
         widget.update("\n".join(lines))
 
     def _render_checkpoint(self) -> None:
@@ -158,9 +166,45 @@ class LessonScreen(Screen):
         widget.update("\n".join(lines))
 
     def _render_side(self) -> None:
+        self.query_one(LabPanel).show_status()
+        self.query_one(MemoryPanel).show()
+
+    # ------------------------------------------------------------ the lab
+
+    @property
+    def experiment(self):
+        experiments = self.lesson.experiments if self.lesson else ()
+        return experiments[self.experiment_index] if experiments else None
+
+    def action_next_experiment(self) -> None:
+        experiments = self.lesson.experiments if self.lesson else ()
+        if experiments:
+            self.experiment_index = (self.experiment_index + 1) % len(experiments)
+            self._render_experiments()
+
+    def action_run_experiment(self) -> None:
+        from ..runs import RunError
+
         lang = self.app.lang
-        self.query_one("#lab", Static).update(f"[b]{t('lesson.lab', lang)}[/b]\n\n[dim]{t('lesson.lab_pending', lang)}[/dim]")
-        self.query_one("#memory", Static).update(f"[b]{t('lesson.memory', lang)}[/b]")
+        x = self.experiment
+        if x is None:
+            self.app.notify(t("lab.no_experiment", lang), severity="warning")
+            return
+        try:
+            run = self.app.runs.start(x.trainer, x.config, experiment_id=x.id)
+        except RunError as e:
+            self.app.notify(t("lab.cannot_start", lang, why=str(e)), severity="error", timeout=8)
+            return
+        self.query_one(LabPanel).follow(run)
+        self.app.notify(t("lab.started", lang, id=run.id), timeout=3)
+
+    def action_stop_run(self) -> None:
+        run = self.app.runs.current
+        if run is None or not run.running:
+            self.app.notify(t("lab.nothing_running", self.app.lang), severity="warning")
+            return
+        run.request_stop()
+        self.app.notify(t("lab.stopping", self.app.lang), timeout=2)
 
     # ------------------------------------------------------------ answers
 
