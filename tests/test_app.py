@@ -208,3 +208,27 @@ def test_parse_number():
     assert parse_number("１３ GB") == 13
     assert parse_number("1,024") == 1024
     assert parse_number("about 13") is None
+
+
+async def test_command_palette_opens_a_week(mini_tree, home):
+    app = make_app(mini_tree, home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Open week 2")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen) and app.screen.week_number == 2
+
+
+async def test_damaged_database_is_announced_in_the_app(mini_tree, home):
+    home.mkdir(parents=True)
+    (home / "tutor.db").write_bytes(b"\x00garbage" * 500)
+    app = make_app(mini_tree, home, profile=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("tutor.db.corrupt-" in m for m in messages), messages
+        assert isinstance(app.screen, OnboardingScreen)  # a fresh start, the old file kept
+    assert len(list(home.glob("tutor.db.corrupt-*"))) == 1

@@ -74,17 +74,20 @@ def evaluate(model: nn.Module, x: mx.array, y: mx.array, chunk: int = 4096) -> t
 
 def make_step(model: nn.Module, optimizer: optim.Optimizer):
     """One training step: forward, backward, update. Returns (step, state): call
-    `step(x, y)`, then `mx.eval(state)` to run it."""
+    `loss_sum = step(x, y, loss_sum)`, then `mx.eval(state, loss_sum)` to run it."""
     loss_and_grad = nn.value_and_grad(model, loss_fn)  # loss and d(loss)/d(parameters)
     # The step changes the model's and the optimizer's arrays. `mx.compile` must be told
     # (inputs=, outputs=), or the compiled graph would keep the arrays it first saw.
     state = [model.state, optimizer.state]
 
     @partial(mx.compile, inputs=state, outputs=state)
-    def step(x: mx.array, y: mx.array) -> mx.array:
+    def step(x: mx.array, y: mx.array, loss_sum: mx.array) -> mx.array:
         loss, grads = loss_and_grad(model, x, y)
         optimizer.update(model, grads)
-        return loss
+        # The running total of the loss is kept inside the compiled step: in MLX every
+        # separate operation is one more dispatch, and on a model this small an extra
+        # `loss_sum + loss` outside the step cost ~5% of the speed (bench/trainer_overhead.py).
+        return loss_sum + loss
 
     return step, state
 
@@ -158,7 +161,7 @@ def train(config: MLPConfig, emit: Emit, stop: threading.Event, *, run: str | No
                 limit_hit = True
                 break
             rows = mx.array(idx)
-            loss_sum = loss_sum + step_fn(x_train[rows], y_train[rows])
+            loss_sum = step_fn(x_train[rows], y_train[rows], loss_sum)
             # Run the step now. Without this MLX would keep recording steps into one
             # ever-growing graph. Evaluating `loss_sum` too keeps it a number on the
             # device, not a chain of additions; reading it is a separate, rarer thing.
