@@ -36,6 +36,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.experiment": ("换一个实验", "Next experiment"),
     "lab.chart_title": ("损失（左）与准确率（右）", "loss (left) and accuracy (right)"),
     "lab.step": ("步数", "step"),
+    "lab.bench_title": ("GFLOP/s（左）与每步毫秒（右）", "GFLOP/s (left) and ms per step (right)"),
+    "lab.size": ("矩阵边长 n / 卷积通道数", "matrix size n / CNN channels"),
     "lab.no_data": ("按 r 运行本课的实验", "press r to run this lesson's experiment"),
     "lab.idle": ("还没有运行。按 r 运行本课的实验。", "Nothing running. Press r to run this lesson's experiment."),
     "lab.state.starting": ("启动中", "starting"),

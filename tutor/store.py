@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Literal, NamedTuple, get_args
 
 from tutor.paths import db_path, home_dir
+from tutor.store_coach import COACH_MIGRATION, CoachRecords
 from tutor.store_runs import RUNS_MIGRATION, RunRecords
 
 Goal = Literal["principles", "apply"]
@@ -108,6 +109,8 @@ MIGRATIONS: list[str] = [
     """,
     # 1 -> 2: training runs and their metric points (tutor/store_runs.py).
     RUNS_MIGRATION,
+    # 2 -> 3: the coach's conversation and the learner's predictions (tutor/store_coach.py).
+    COACH_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -163,7 +166,7 @@ class _Damage(NamedTuple):
     detail: str
 
 
-class Store(RunRecords):
+class Store(RunRecords, CoachRecords):
     """The learner's state. Open with `Store.open()`; safe to share between threads."""
 
     def __init__(

@@ -238,7 +238,9 @@ def _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, 
         if item.id in seen_ids:
             problems.append(Problem(file, where, f"id already used in {seen_ids[item.id]}"))
         seen_ids[item.id] = file
-        if item.lesson not in slugs:
+        if item.lesson is None and slugs:
+            problems.append(Problem(file, where, f"needs `lesson`: one of this week's lessons {slugs}"))
+        elif item.lesson is not None and item.lesson not in slugs:
             problems.append(Problem(file, where, f"lesson {item.lesson!r} is not one of this week's lessons {slugs}"))
     experiment_ids = {x.id for x in wf.experiments}
     for i, q in enumerate(wf.questions):
@@ -294,7 +296,8 @@ def _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, 
             problems.append(Problem(_rel(extra, root), "", "Markdown file that no lesson in week.toml names"))
     if len(problems) != before:
         return None
-    return Week(info=info, phase=phase, lessons=tuple(lessons), checkpoint=wf.checkpoint)
+    unplaced = tuple(q for q in wf.questions if q.lesson is None)
+    return Week(info=info, phase=phase, lessons=tuple(lessons), unplaced=unplaced, checkpoint=wf.checkpoint)
 
 
 def _code_block_problems(markdown: str) -> list[tuple[int, str]]:

@@ -115,14 +115,68 @@ class Option(Strict):
     text: Text
 
 
+class Phrasings(Strict):
+    """Ways a learner may say something, per language.
+
+    Each entry is a word or phrase matched as written (case-folded; English words on
+    word boundaries, with common inflections), or a regular expression when it starts
+    with `re:`. Chinese entries match anywhere, since Chinese has no spaces.
+    """
+
+    zh: list[NonEmpty] = Field(default_factory=list)
+    en: list[NonEmpty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some(self) -> Phrasings:
+        if not self.zh or not self.en:
+            raise ValueError("give phrasings in both zh and en")
+        for entry in (*self.zh, *self.en):
+            if entry.startswith("re:"):
+                try:
+                    re.compile(entry[3:])
+                except re.error as e:
+                    raise ValueError(f"bad pattern {entry!r}: {e}") from None
+        return self
+
+
+class KeyIdea(Strict):
+    """One idea a good answer contains, how learners put it, and the question that leads to it."""
+
+    id: Slug
+    name: Text = Field(description="a short name, used to acknowledge it: 'the VRAM ceiling'")
+    weight: float = Field(1.0, gt=0)
+    says: Phrasings
+    probe: Text = Field(description="the Socratic question that leads to this idea")
+
+
+class Misconception(Strict):
+    """A wrong idea learners bring, how it sounds, and the question that challenges it."""
+
+    id: Slug
+    says: Phrasings
+    probe: Text
+
+
+class Rubric(Strict):
+    key_ideas: list[KeyIdea] = Field(min_length=1)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    hints: TextList = Field(description="the ladder: nudge, concept, partial step, worked answer")
+    correct_at: float = Field(0.75, gt=0, le=1, description="share of the ideas' weight that makes an answer correct")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Rubric:
+        ids = [k.id for k in self.key_ideas] + [m.id for m in self.misconceptions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"key idea and misconception ids repeat: {ids}")
+        return self
+
+
 class QuestionBase(Strict):
     id: ItemId
-    lesson: Slug
+    lesson: Slug | None = Field(None, description="the lesson it belongs to; may be left out while its week has no lessons yet")
     prompt: Text
     explanation: Text | None = None
-    # Rubrics (key ideas, misconceptions, hint ladders) belong to the coach and are
-    # read by it; the loader keeps them as data so the lesson files can carry them.
-    rubric: dict | None = None
+    rubric: Rubric | None = None
 
 
 class OpenQuestion(QuestionBase):
@@ -130,9 +184,23 @@ class OpenQuestion(QuestionBase):
 
 
 class PredictQuestion(QuestionBase):
+    """A number committed before a measurement (an experiment) or a calculation (`expected`).
+
+    After the measurement the learner explains the gap; `rubric` judges that explanation.
+    """
+
     kind: Literal["predict"]
     unit: NonEmpty
     experiment: ItemId | None = None
+    measure: str | None = Field(None, description="what to read from the run's summary: a key of `final` (test_acc) or a summary field (samples_per_second, wall_seconds)")
+    expected: float | None = Field(None, description="the right answer when no experiment measures it")
+    tolerance: float = Field(0.25, gt=0, description="relative error still counted as close")
+
+    @model_validator(mode="after")
+    def _measured_or_expected(self) -> PredictQuestion:
+        if self.experiment and not self.measure:
+            raise ValueError("a prediction tied to an experiment needs `measure`: what to read from the run")
+        return self
 
 
 class ChoiceQuestion(QuestionBase):
@@ -169,7 +237,8 @@ class Checkpoint(Strict):
 
 
 class WeekFile(Strict):
-    lessons: list[Lesson] = Field(min_length=1)
+    # A week may carry questions (with rubrics) before its lessons are written.
+    lessons: list[Lesson] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)
     experiments: list[Experiment] = Field(default_factory=list)
     checkpoint: Checkpoint | None = None
@@ -201,6 +270,8 @@ class Week(BaseModel):
     info: WeekInfo
     phase: int
     lessons: tuple[LessonContent, ...] = ()
+    # Questions whose lesson is not written yet (their rubrics can come first).
+    unplaced: tuple[OpenQuestion | PredictQuestion | ChoiceQuestion, ...] = ()
     checkpoint: Checkpoint | None = None
 
     @property
@@ -218,6 +289,7 @@ class Week(BaseModel):
     def questions(self):
         for lesson in self.lessons:
             yield from lesson.questions
+        yield from self.unplaced
 
 
 class CourseTree(BaseModel):

@@ -149,6 +149,17 @@ class RunChart(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
+        if self.series and not any(name in self.series for name in LOSS_SERIES + ACC_SERIES):
+            drew = self._draw_measurements(lang)
+        else:
+            drew = self._draw_training(lang)
+        if not drew:
+            plt.text(t("lab.no_data", lang), x=0, y=0)
+        self.draws += 1
+
+    def _draw_training(self, lang: str) -> bool:
+        """Loss on the left axis, accuracy on the right, against the step."""
+        plt = self.plt
         plt.title(t("lab.chart_title", lang))
         plt.xlabel(t("lab.step", lang))
         drew = False
@@ -166,6 +177,25 @@ class RunChart(PlotextPlot):
                 xs, ys = s.points()
                 plt.plot(xs, ys, label=f"{tag} {short}" if comparing else short, color=color, yside=side, marker=marker)
                 drew = True
-        if not drew:
-            plt.text(t("lab.no_data", lang), x=0, y=0)
-        self.draws += 1
+        return drew
+
+    def _draw_measurements(self, lang: str) -> bool:
+        """A bench's series (GFLOP/s by size, ms per step by width): one line each,
+        rates on the left axis and times ("… ms") on the right."""
+        plt = self.plt
+        plt.title(t("lab.bench_title", lang))
+        plt.xlabel(t("lab.size", lang))
+        colors = ("cyan", "orange", "green", "magenta", "blue", "red")
+        runs = [(self.series, self.label)]
+        if self.previous and not any(name in self.previous for name in LOSS_SERIES):
+            runs.insert(0, (self.previous, self.previous_label))
+        i = 0
+        for source, tag in runs:
+            for name, s in source.items():
+                if name == "samples_per_s" or len(s) == 0:
+                    continue
+                xs, ys = s.points()
+                side = "right" if name.endswith(" ms") else "left"
+                plt.plot(xs, ys, label=f"{tag} {name}", color=colors[i % len(colors)], yside=side, marker="braille")
+                i += 1
+        return i > 0
