@@ -84,6 +84,38 @@ title = { zh = "训练 MLP", en = "Train an MLP" }
 trainer = "mlp"
 config = { epochs = 400 }
 
+[[experiments]]
+id = "w01.quick"
+lesson = "devices"
+title = { zh = "快速训练", en = "A quick run" }
+trainer = "mlp"
+config = { epochs = 3 }
+
+[[questions]]
+id = "w01.acc"
+lesson = "devices"
+kind = "predict"
+unit = "%"
+experiment = "w01.quick"
+measure = "test_acc"
+prompt = { zh = "三轮之后测试准确率是多少？", en = "Test accuracy after three epochs?" }
+explanation = { zh = "小数据集上 MLP 很快学会。", en = "An MLP learns the small set fast." }
+
+[questions.rubric]
+hints = { zh = ["想想数据多小。", "8x8 的数字很简单。"], en = ["Think how small the data is.", "8x8 digits are easy."] }
+
+[[questions.rubric.key_ideas]]
+id = "small-data"
+name = { zh = "数据集小", en = "a small dataset" }
+says = { zh = ["数据少", "数据集小"], en = ["small dataset", "little data", 're:\\bsmall\\b'] }
+probe = { zh = "数据集有多大？", en = "How big is the dataset?" }
+
+[[questions.rubric.key_ideas]]
+id = "few-epochs"
+name = { zh = "轮数少", en = "few epochs" }
+says = { zh = ["轮数少", "只训练了三轮"], en = ["few epochs", "only three epochs", "not enough epochs"] }
+probe = { zh = "训练了几轮？", en = "How many epochs did it train?" }
+
 [checkpoint]
 questions = ["w01.why", "w01.pick"]
 summary = { zh = "答完两题。", en = "Answer both." }

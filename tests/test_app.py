@@ -94,7 +94,7 @@ async def test_navigate_answer_quit_and_relaunch(mini_tree, home):
         await pilot.pause()
         card = screen.query(QuestionCard).first()
         assert card.latest.text == "because the GPU can read it directly" and card.attempts == 1
-        assert "Because." in str(card.query_one(".q-explanation").render())
+        assert "Because." in str(card.query_one(".q-coach").render())
 
 
 async def test_prediction_needs_a_number(mini_tree, home):
@@ -198,7 +198,7 @@ async def test_home_week_list_shows_progress(mini_tree, home):
     async with app.run_test(size=SIZE) as pilot:
         weeks = app.screen.query_one("#weeks", OptionList)
         prompts = [str(weeks.get_option_at_index(i).prompt) for i in range(weeks.option_count)]
-        assert any("W01" in p and "1/3" in p for p in prompts)
+        assert any("W01" in p and "1/4" in p for p in prompts)
         assert any("★ W02" in p for p in prompts)  # vision matches the profile's direction
 
 

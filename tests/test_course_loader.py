@@ -32,7 +32,7 @@ def test_good_tree_loads_with_joined_content(mini_tree):
 def test_counts_per_language_and_week(mini_tree):
     c = counts(load_tree(mini_tree))
     assert (c["phases"], c["weeks"], c["weeks_written"], c["lessons"]) == (1, 2, 1, 2)
-    assert c["questions"] == {"zh": 3, "en": 3}
+    assert c["questions"] == {"zh": 4, "en": 4}
     assert c["per_week"][0]["checkpoint"] is True
     assert c["per_week"][1] == {"week": 2, "lessons": 0, "questions": {"zh": 0, "en": 0}, "experiments": 0, "checkpoint": False}
 

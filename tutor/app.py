@@ -25,13 +25,14 @@ from .screens.lesson import LessonScreen
 from .screens.onboarding import OnboardingScreen
 from .screens.outline import OutlineScreen
 from .screens.plan import PlanScreen
+from .screens.review import ReviewScreen
 
 
 class TutorApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "tutor"
     COMMANDS = App.COMMANDS | {TutorCommands}
-    BINDINGS = bindings("app.quit", "app.help", "app.lang", "app.plan", "app.jump", "app.outline", "app.profile")
+    BINDINGS = bindings("app.quit", "app.help", "app.lang", "app.plan", "app.jump", "app.outline", "app.review", "app.profile")
 
     def __init__(self, tree: CourseTree, store, lang: str, today: date | None = None, monitor: MemoryMonitor | None = None):
         super().__init__()
@@ -41,6 +42,7 @@ class TutorApp(App):
         self.lang = lang
         self.today = today or date.today()
         self.runs = RunManager(store)
+        self._conversations: dict = {}
         self.monitor = monitor or MemoryMonitor()
         store.mark_interrupted_runs()
 
@@ -71,6 +73,33 @@ class TutorApp(App):
             if lesson.slug == slug:
                 return week, i
         return week, (0 if week_obj.lessons else None)
+
+    def conversation(self, question):
+        """The coach's conversation about `question` (one per question, kept while the app runs)."""
+        from .coach.session import Conversation
+
+        found = self._conversations.get(question.id)
+        if found is None:
+            found = self._conversations[question.id] = Conversation(question, self.store, self.lang, self.today)
+        found.lang = self.lang
+        return found
+
+    def on_lab_panel_run_ended(self, event) -> None:
+        """A run finished: every prediction waiting for this experiment meets its measurement,
+        whichever lesson is on screen."""
+        summary = event.summary
+        if summary is None or summary.status != "finished" or not event.experiment_id:
+            return
+        data = summary.model_dump()
+        replies = {}
+        for week in self.course.weeks:
+            for q in week.questions():
+                if q.kind == "predict" and q.experiment == event.experiment_id:
+                    reply = self.conversation(q).measured(data, summary.run)
+                    if reply is not None:
+                        replies[q.id] = reply
+        if replies and isinstance(self.screen, LessonScreen):
+            self.screen.show_measurements(replies)
 
     def stop_training(self, wait: float = 2.0) -> None:
         """Ask a running trainer to stop and give it a moment to record its summary."""
@@ -112,6 +141,10 @@ class TutorApp(App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_review(self) -> None:
+        if not isinstance(self.screen, ReviewScreen):
+            self.push_screen(ReviewScreen())
 
     def action_plan(self) -> None:
         if not isinstance(self.screen, PlanScreen):

@@ -60,6 +60,24 @@ def _parser() -> argparse.ArgumentParser:
     dfetch = dsub.add_parser("fetch", help="download a dataset once, checksum-verified")
     dfetch.add_argument("name")
 
+    judge = sub.add_parser("judge", parents=[common], help="judge an answer to a question the way the coach does, without the screen")
+    judge.add_argument("question", help="a question id, e.g. w01.unified-memory")
+    judge.add_argument("answer", help="the answer, in quotes")
+    judge.add_argument("--json", action="store_true", help="print one JSON object")
+
+    review = sub.add_parser("review", parents=[common], help="spaced review of questions you answered")
+    review.add_argument("--due", action="store_true", help="print how many questions are due today")
+    review.add_argument("--json", action="store_true", help="with --due: print JSON")
+
+    llm = sub.add_parser("llm", help="optional: let a local model (mlx_lm.server, Ollama, llama-server) phrase the coach's questions")
+    lsub2 = llm.add_subparsers(dest="llm_command", metavar="ACTION", required=True)
+    lsub2.add_parser("status", help="where it points and whether the server answers")
+    llm_on = lsub2.add_parser("on", help="use the OpenAI-compatible server at URL (localhost unless --allow-remote)")
+    llm_on.add_argument("url", help="e.g. http://127.0.0.1:8080/v1 (mlx_lm.server) or http://localhost:11434/v1 (Ollama)")
+    llm_on.add_argument("--model", help="model name the server should use")
+    llm_on.add_argument("--allow-remote", action="store_true", help="allow a host other than this machine (your answers will be sent there)")
+    lsub2.add_parser("off", help="stop using it")
+
     doctor = sub.add_parser("doctor", help="is this machine ready to train? each line ok / warn / fail, with the fix")
     doctor.add_argument("--json", action="store_true", help="print JSON")
     return p
@@ -121,6 +139,8 @@ def _with_store(args) -> int:
             _err(store.notice)
         if args.command == "train":
             return _train(store, args)
+        if args.command == "llm":
+            return _llm(store, args)
         if args.command == "doctor":
             from .doctor import report, run_checks
 
@@ -142,6 +162,10 @@ def _with_store(args) -> int:
             return _progress(tree, store, args.json)
         if args.command == "export":
             return _export(tree, store, lang, args.out)
+        if args.command == "judge":
+            return _judge(tree, args.question, args.answer, lang, args.json)
+        if args.command == "review":
+            return _review(tree, store, lang, args)
     return 2
 
 
@@ -157,6 +181,84 @@ def _train(store, args) -> int:
         if getattr(args, key):
             overrides[key] = getattr(args, key)
     return train(store, args.trainer, overrides, args.metrics, args.json)
+
+
+def _judge(tree, question_id: str, answer: str, lang: str, as_json: bool) -> int:
+    """The verdict and the coach's first move, as if this were the first answer."""
+    from .coach.judge import judge
+    from .coach.moves import next_move
+
+    try:
+        question = tree.question(question_id)
+    except KeyError:
+        _err(f"no question {question_id!r}; ids look like w01.unified-memory (see `tutor lessons check --json`)")
+        return 2
+    verdict = judge(question, answer, lang_hint=lang)
+    move = next_move(question, [], verdict, verdict.lang if verdict.lang in ("zh", "en") else lang)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "question": question_id,
+                    "verdict": verdict.verdict,
+                    "covered": list(verdict.covered),
+                    "missing": list(verdict.missing),
+                    "misconceptions": list(verdict.misconceptions),
+                    "score": round(verdict.score, 3),
+                    "gave_up": verdict.gave_up,
+                    "lang": verdict.lang,
+                    "move": {"kind": move.kind, "text": move.text, "hint_level": move.hint_level, "revealed": move.revealed},
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    covered = ", ".join(verdict.covered) or "-"
+    print(f"{verdict.verdict}  (covered: {covered}; score {verdict.score:.2f})")
+    if verdict.misconceptions:
+        print(f"misconceptions: {', '.join(verdict.misconceptions)}")
+    print(f"\n[{move.kind}] {move.text}")
+    return 0
+
+
+def _review(tree, store, lang: str, args) -> int:
+    today = date.today()
+    due = store.due_cards(today)
+    if args.due:
+        if args.json:
+            print(json.dumps({"due": len(due), "questions": [c.question_id for c in due]}))
+        else:
+            print(t("review.due_count", lang, n=len(due)))
+        return 0
+    print(t("review.use_app", lang, n=len(due)))
+    return 0
+
+
+def _llm(store, args) -> int:
+    from .coach.llm import LLMConfigError, check_url, health
+    from .coach.phrasing import settings_for
+
+    if args.llm_command == "on":
+        try:
+            check_url(args.url, allow_remote=args.allow_remote)
+        except LLMConfigError as e:
+            _err(str(e))
+            return 2
+        store.set_setting("llm_url", args.url)
+        store.set_setting("llm_model", args.model or "")
+        store.set_setting("llm_allow_remote", "1" if args.allow_remote else "0")
+    elif args.llm_command == "off":
+        store.set_setting("llm_url", "")
+        print("local model off: the coach uses its own words")
+        return 0
+    settings = settings_for(store)
+    if not settings.enabled:
+        print("local model off (turn it on with: tutor llm on http://127.0.0.1:8080/v1)")
+        return 0
+    ok, detail = health(settings)
+    print(f"{settings.url} model={settings.model or '-'}: {'answers' if ok else 'not answering'} ({detail})")
+    return 0 if ok else 1
 
 
 def _lessons_check(root: Path | None, as_json: bool) -> int:

@@ -14,7 +14,7 @@ class TutorCommands(Provider):
     def _commands(self):
         app = self.app
         lang = app.lang
-        for key_id in ("app.help", "app.lang", "app.plan", "app.profile", "app.jump", "app.outline", "app.quit"):
+        for key_id in ("app.help", "app.lang", "app.plan", "app.review", "app.profile", "app.jump", "app.outline", "app.quit"):
             k = KEYS[key_id]
             yield t(k.label, lang), partial(app.run_action, k.action), k.id
         yield t("key.home", lang), app.go_home, "lesson.home"

@@ -34,6 +34,7 @@ KEYS: dict[str, Key] = {
         Key("app.profile", "u", "profile", "key.profile", show=False),
         Key("app.jump", "g", "jump", "key.jump"),
         Key("app.outline", "o", "outline", "key.outline"),
+        Key("app.review", "v", "review", "key.review"),
         Key("home.open", "enter", "open_week", "key.open"),
         Key("lesson.home", "h", "home", "key.home"),
         Key("lesson.next", "n", "next_lesson", "key.next_lesson"),
@@ -46,6 +47,7 @@ KEYS: dict[str, Key] = {
         Key("lesson.run", "r", "run_experiment", "key.run"),
         Key("lesson.stop", "s", "stop_run", "key.stop"),
         Key("lesson.experiment", "e", "next_experiment", "key.experiment"),
+        Key("review.next", "n", "next_card", "key.next_card"),
         Key("dialog.close", "escape", "close", "key.close"),
     )
 }

@@ -38,6 +38,7 @@ from typing import Literal, NamedTuple, get_args
 
 from tutor.paths import db_path, home_dir
 from tutor.store_coach import COACH_MIGRATION, CoachRecords
+from tutor.store_review import REVIEW_MIGRATION, ReviewCards
 from tutor.store_runs import RUNS_MIGRATION, RunRecords
 
 Goal = Literal["principles", "apply"]
@@ -111,6 +112,8 @@ MIGRATIONS: list[str] = [
     RUNS_MIGRATION,
     # 2 -> 3: the coach's conversation and the learner's predictions (tutor/store_coach.py).
     COACH_MIGRATION,
+    # 3 -> 4: spaced-review cards, Leitner boxes (tutor/store_review.py).
+    REVIEW_MIGRATION,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -166,7 +169,7 @@ class _Damage(NamedTuple):
     detail: str
 
 
-class Store(RunRecords, CoachRecords):
+class Store(RunRecords, CoachRecords, ReviewCards):
     """The learner's state. Open with `Store.open()`; safe to share between threads."""
 
     def __init__(

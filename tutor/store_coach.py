@@ -22,8 +22,11 @@ class CoachTurn:
     lang: str
     verdict: str | None
     covered: tuple[str, ...]
+    misconceptions: tuple[str, ...]
+    gave_up: bool
     move: str | None
     hint_level: int
+    revealed: bool
     created_at: datetime
 
 
@@ -47,8 +50,11 @@ CREATE TABLE coach_turns (
     lang        TEXT NOT NULL,
     verdict     TEXT,
     covered     TEXT NOT NULL DEFAULT '[]',
+    misconceptions TEXT NOT NULL DEFAULT '[]',
+    gave_up     INTEGER NOT NULL DEFAULT 0,
     move        TEXT,
     hint_level  INTEGER NOT NULL DEFAULT 0,
+    revealed    INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT NOT NULL
 );
 CREATE INDEX coach_turns_by_question ON coach_turns (question_id, id);
@@ -66,13 +72,16 @@ CREATE TABLE predictions (
 CREATE INDEX predictions_by_question ON predictions (question_id, id);
 """
 
-_TURN_COLUMNS = "id, question_id, role, text, lang, verdict, covered, move, hint_level, created_at"
+_TURN_COLUMNS = "id, question_id, role, text, lang, verdict, covered, misconceptions, gave_up, move, hint_level, revealed, created_at"
 _PREDICTION_COLUMNS = "id, question_id, value, unit, run_id, measured, created_at"
 
 
 def _turn(row: tuple) -> CoachTurn:
-    id_, qid, role, text, lang, verdict, covered, move, hint, created = row
-    return CoachTurn(id_, qid, role, text, lang, verdict, tuple(json.loads(covered)), move, hint, datetime.fromisoformat(created))
+    id_, qid, role, text, lang, verdict, covered, misconceptions, gave_up, move, hint, revealed, created = row
+    return CoachTurn(
+        id_, qid, role, text, lang, verdict, tuple(json.loads(covered)), tuple(json.loads(misconceptions)),
+        bool(gave_up), move, hint, bool(revealed), datetime.fromisoformat(created),
+    )
 
 
 def _prediction(row: tuple) -> Prediction:
@@ -92,17 +101,23 @@ class CoachRecords:
         *,
         verdict: str | None = None,
         covered: tuple[str, ...] | list[str] = (),
+        misconceptions: tuple[str, ...] | list[str] = (),
+        gave_up: bool = False,
         move: str | None = None,
         hint_level: int = 0,
+        revealed: bool = False,
     ) -> int:
         from .store import _now
 
         if role not in ("learner", "coach"):
             raise ValueError(f"role must be learner or coach, got {role!r}")
         return self._execute(
-            "INSERT INTO coach_turns (question_id, role, text, lang, verdict, covered, move, hint_level, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (question_id, role, text, lang, verdict, json.dumps(list(covered)), move, hint_level, _now()),
+            "INSERT INTO coach_turns (question_id, role, text, lang, verdict, covered, misconceptions, gave_up,"
+            " move, hint_level, revealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                question_id, role, text, lang, verdict, json.dumps(list(covered)), json.dumps(list(misconceptions)),
+                int(gave_up), move, hint_level, int(revealed), _now(),
+            ),
         )
 
     def turns(self, question_id: str) -> list[CoachTurn]:

@@ -52,6 +52,9 @@ class HomeScreen(Screen):
         directions = set(profile.direction) if profile else set()
         self.query_one("#home-title", Static).update(f"[b]{tree.course.title(lang)}[/b]")
         progress = t("home.progress", lang, done=len(done), total=len(tree.weeks), answered=len(answered))
+        due = app.store.due_count(app.today)
+        if due:
+            progress += "   " + t("home.due", lang, n=due)
         pos = app.store.position()
         if pos:
             week = tree.week(pos[0])

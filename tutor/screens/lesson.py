@@ -8,12 +8,12 @@ week. Every move is saved as the learner's position; every answer is saved on En
 from __future__ import annotations
 
 from rich.markup import escape
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..course.models import ChoiceQuestion
 from ..i18n import t
 from ..keys import bindings
 from ..report import checkpoint_missing
@@ -99,8 +99,11 @@ class LessonScreen(Screen):
             latest = store.latest_answers()
             new_cards = []
             for q in self.lesson.questions:
-                attempts = len(store.answers(q.id)) if q.id in latest else 0
-                new_cards.append(QuestionCard(q, self.app.lang, latest.get(q.id), attempts, id=f"card-{q.id.replace('.', '-')}"))
+                card = QuestionCard(q, self.app.lang, self.app.conversation(q), id=f"card-{q.id.replace('.', '-')}")
+                turns = store.turns(q.id)
+                coach = next((turn.text for turn in reversed(turns) if turn.role == "coach"), "")
+                card.load(latest.get(q.id), len(store.answers(q.id)) if q.id in latest else 0, coach)
+                new_cards.append(card)
             await cards.mount_all(new_cards)
         await self.apply_lang()
         self.query_one("#reader").scroll_home(animate=False)
@@ -209,28 +212,52 @@ class LessonScreen(Screen):
     # ------------------------------------------------------------ answers
 
     def on_question_card_submitted(self, event: QuestionCard.Submitted) -> None:
+        """Hand the answer to the question's conversation; show the coach's reply."""
         card, q = event.card, event.card.question
-        correct = None
-        if isinstance(q, ChoiceQuestion):
-            correct = event.choice == q.answer
-        store = self.app.store
+        conversation = card.conversation
+        conversation.lang = self.app.lang
         try:
-            store.record_answer(
-                q.id,
-                q.kind,
-                event.text,
-                self.app.lang,
-                value=event.value,
-                unit=getattr(q, "unit", None),
-                choice=event.choice,
-                correct=correct,
-            )
-            history = store.answers(q.id)
+            if event.value is not None:
+                reply = conversation.predict(event.text, event.value)
+            else:
+                reply = conversation.answer(event.text, choice=event.choice)
+            history = self.app.store.answers(q.id)
         except StoreError as e:
             card.show_error(f"not saved: {e}")
             return
-        card.show_saved(history[-1], len(history))
+        card.show_reply(reply, history[-1] if history else None, len(history))
         self._render_checkpoint()
+        if reply.kind in ("acknowledge-probe", "challenge", "hint"):
+            self.phrase_with_local_model(card, reply)
+
+    @work(thread=True, group="phrasing", exit_on_error=False)
+    def phrase_with_local_model(self, card: QuestionCard, reply) -> None:
+        """Optional: a local model rewords the coach's move; the authored move stays if it
+        is off, slow, wrong, or says what the rubric still withholds."""
+        from ..coach.llm import phrase_move
+        from ..coach.phrasing import settings_for, withheld_for
+
+        settings = settings_for(self.app.store)
+        if not settings.enabled:
+            return
+        q, lang = card.question, self.app.lang
+        learner = [t.text for t in card.conversation.history]
+        phrased = phrase_move(
+            settings, q.prompt(lang), learner, reply.verdict or "", reply.kind, reply.text,
+            withheld_for(q, card.conversation, lang), lang,
+        )
+        if phrased.source == "llm":
+            self.app.call_from_thread(card.show_phrased, phrased.text)
+
+    def show_measurements(self, replies: dict) -> None:
+        """Replies from predictions that just met their measurement, by question id."""
+        for card in self.query(QuestionCard):
+            reply = replies.get(card.question.id)
+            if reply is None:
+                continue
+            card.show_reply(reply, card.latest, card.attempts)
+            card.scroll_visible()
+            self.query_one(LabPanel).chart.show_prediction(card.question, card.conversation.latest_prediction())
 
     # ------------------------------------------------------------ navigation
 

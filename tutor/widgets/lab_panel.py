@@ -8,10 +8,12 @@ it shows from the metric series the chart keeps.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 from trainers.api import Log, Status
@@ -34,6 +36,13 @@ def eta_seconds(elapsed: float, epoch: float, epochs: int, step: int = 0, max_st
 
 
 class LabPanel(Vertical):
+    @dataclass
+    class RunEnded(Message):
+        """The followed run is over; `summary` is what it recorded."""
+
+        summary: object
+        experiment_id: str | None
+
     DEFAULT_CSS = """
     LabPanel { height: 1fr; }
     LabPanel #lab-status { height: auto; }
@@ -80,6 +89,9 @@ class LabPanel(Vertical):
         for e in event.events:
             if isinstance(e, Status):
                 self.state, self.detail = e.state, e.detail
+                run = self.app.runs.current
+                if e.state in ENDED and run is not None and run.id == e.run:
+                    self.post_message(self.RunEnded(run.summary, run.experiment_id))
             elif isinstance(e, Log):
                 self.last_log = e.message.splitlines()[-1] if e.message else ""
         self.show_status()

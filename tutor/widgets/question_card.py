@@ -1,8 +1,10 @@
-"""A question answered inline: type (or pick), Enter saves, the explanation follows.
+"""A question answered inline: type (or pick), Enter saves, the coach answers beneath.
 
-The card checks the form of an answer (not empty; a prediction is a number) and
-sends `QuestionCard.Submitted`; the screen stores it and calls `show_saved`. Judging
-the substance of free text is the coach's job, not the card's.
+The card checks only the form of what was typed (not empty; a prediction is a
+number) and sends `QuestionCard.Submitted`. The screen hands it to the question's
+`Conversation`, which judges, chooses the coach's move and saves everything, and
+then calls `show_reply`. A prediction card takes a number first; once that number
+has been compared with a measurement it takes the learner's explanation of the gap.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..course.models import ChoiceQuestion, PredictQuestion
+from ..course.models import ChoiceQuestion
 from ..i18n import t
 
 _NUMBER = re.compile(r"^[~≈约大概]*\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
@@ -39,8 +41,8 @@ class QuestionCard(Vertical):
     QuestionCard .q-prompt { margin: 0 0 1 0; }
     QuestionCard .q-status { color: $text-muted; }
     QuestionCard .q-status.-error { color: $error; }
-    QuestionCard .q-explanation { margin: 1 0 0 0; color: $text; display: none; }
-    QuestionCard.-answered .q-explanation { display: block; }
+    QuestionCard .q-coach { margin: 1 0 0 0; padding: 0 1; border-left: thick $accent; display: none; }
+    QuestionCard.-coached .q-coach { display: block; }
     QuestionCard OptionList { height: auto; max-height: 8; }
     """
 
@@ -51,16 +53,22 @@ class QuestionCard(Vertical):
         value: float | None
         choice: str | None
 
-    def __init__(self, question, lang: str, latest=None, attempts: int = 0, **kwargs):
+    def __init__(self, question, lang: str, conversation, **kwargs):
         super().__init__(**kwargs)
         self.question = question
         self.lang = lang
-        self.latest = latest
-        self.attempts = attempts
+        self.conversation = conversation
+        self.latest = None  # the latest saved attempt (store Answer)
+        self.attempts = 0
+        self.coach_text = ""
 
     @property
     def kind(self) -> str:
         return self.question.kind
+
+    @property
+    def wants_number(self) -> bool:
+        return self.conversation.needs_number
 
     def compose(self) -> ComposeResult:
         yield Static(classes="q-head")
@@ -70,7 +78,7 @@ class QuestionCard(Vertical):
         else:
             yield Input(id="answer")
         yield Static(classes="q-status")
-        yield Static(classes="q-explanation")
+        yield Static(classes="q-coach")
 
     def _options(self) -> list[Option]:
         return [Option(escape(f"{o.id}) {o.text(self.lang)}"), id=o.id) for o in self.question.options]
@@ -80,6 +88,10 @@ class QuestionCard(Vertical):
 
     def focus_answer(self) -> None:
         self.query_one("#choice, #answer").focus()
+
+    def load(self, latest, attempts: int, coach_text: str) -> None:
+        """What was saved before: the latest attempt and the coach's last word."""
+        self.latest, self.attempts, self.coach_text = latest, attempts, coach_text
 
     def apply_lang(self, lang: str) -> None:
         self.lang = lang
@@ -92,41 +104,48 @@ class QuestionCard(Vertical):
             options.clear_options()
             options.add_options(self._options())
             options.highlighted = highlighted
-        else:
-            placeholder = (
-                t("q.placeholder_predict", lang, unit=q.unit) if isinstance(q, PredictQuestion) else t("q.placeholder_open", lang)
-            )
-            self.query_one(Input).placeholder = placeholder
         self._render_state()
 
     def _render_state(self) -> None:
         lang = self.lang
+        q = self.question
+        if not isinstance(q, ChoiceQuestion):
+            field = self.query_one(Input)
+            if q.kind == "predict" and self.wants_number:
+                field.placeholder = t("q.placeholder_predict", lang, unit=q.unit)
+            elif q.kind == "predict":
+                field.placeholder = t("q.placeholder_explain", lang)
+            else:
+                field.placeholder = t("q.placeholder_open", lang)
         status = self.query_one(".q-status", Static)
         status.remove_class("-error")
-        explanation = self.query_one(".q-explanation", Static)
         if self.latest is None:
             status.update("")
-            self.remove_class("-answered")
-            return
-        a = self.latest
-        parts = [t("q.saved", lang, time=a.created_at.astimezone().strftime("%H:%M")), t("q.attempts", lang, n=self.attempts)]
-        if a.correct is not None:
-            parts.append(t("q.correct", lang) if a.correct else t("q.wrong", lang))
-        status.update(" · ".join(parts) + "\n" + t("q.your_answer", lang, text=escape(a.text)))
-        if self.question.explanation is not None:
-            explanation.update(f"[b]{t('q.explanation', lang)}[/b]  {escape(self.question.explanation(lang))}")
-        self.add_class("-answered")
+        else:
+            a = self.latest
+            parts = [t("q.saved", lang, time=a.created_at.astimezone().strftime("%H:%M")), t("q.attempts", lang, n=self.attempts)]
+            if a.correct is not None:
+                parts.append(t("q.correct", lang) if a.correct else t("q.wrong", lang))
+            status.update(" · ".join(parts) + "\n" + t("q.your_answer", lang, text=escape(a.text)))
+        self.query_one(".q-coach", Static).update(escape(self.coach_text))
+        self.set_class(bool(self.coach_text), "-coached")
 
     def show_error(self, message: str) -> None:
         status = self.query_one(".q-status", Static)
         status.update(message)
         status.add_class("-error")
 
-    def show_saved(self, answer, attempts: int) -> None:
-        self.latest = answer
+    def show_reply(self, reply, latest, attempts: int) -> None:
+        self.latest = latest
         self.attempts = attempts
+        self.coach_text = reply.text
         for field in self.query(Input):
             field.clear()
+        self._render_state()
+
+    def show_phrased(self, text: str) -> None:
+        """The same move, reworded by the learner's local model."""
+        self.coach_text = f"{text}\n[{t('q.local_model', self.lang)}]"
         self._render_state()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -136,7 +155,7 @@ class QuestionCard(Vertical):
             self.show_error(t("q.empty", self.lang))
             return
         value = None
-        if isinstance(self.question, PredictQuestion):
+        if self.question.kind == "predict" and self.wants_number:
             value = parse_number(text)
             if value is None:
                 self.show_error(t("q.not_a_number", self.lang))

@@ -92,6 +92,7 @@ class RunChart(PlotextPlot):
         self.draw_seconds = 0.0  # time spent building figures, for the budget and the bench
         self._next_draw = 0.0
         self._dirty = False
+        self.prediction: tuple[float, str] | None = None  # (value on the accuracy axis, label)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -104,6 +105,16 @@ class RunChart(PlotextPlot):
             self.previous, self.previous_label = self.series, self.label
         self.run, self.label, self.series = run, label, {}
         self.last_epoch = 0.0
+        self.prediction = None
+        self.redraw()
+
+    def show_prediction(self, question, prediction) -> None:
+        """Draw the learner's predicted accuracy as a line beside the measured curve."""
+        measure = (question.measure or "").removeprefix("final.")
+        if prediction is None or not measure.endswith("acc"):
+            return
+        value = prediction.value / 100 if question.unit.strip() == "%" else prediction.value
+        self.prediction = (value, question.id)
         self.redraw()
 
     def add_point(self, name: str, step: int, epoch: float, value: float) -> None:
@@ -177,6 +188,9 @@ class RunChart(PlotextPlot):
                 xs, ys = s.points()
                 plt.plot(xs, ys, label=f"{tag} {short}" if comparing else short, color=color, yside=side, marker=marker)
                 drew = True
+        if drew and self.prediction is not None:
+            plt.hline(self.prediction[0], color="magenta", yside="right")
+            plt.text(t("lab.your_prediction", lang), x=0, y=self.prediction[0], color="magenta", yside="right")
         return drew
 
     def _draw_measurements(self, lang: str) -> bool:
