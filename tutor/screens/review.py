@@ -9,7 +9,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..coach.session import Reply
 from ..i18n import t
 from ..keys import bindings
 from ..store import StoreError
@@ -110,6 +109,8 @@ class ReviewScreen(Screen):
             event.card.show_error(f"not saved: {e}")
             return
         self.answered = True
+        from ..coach.session import Reply
+
         event.card.show_reply(Reply(move.kind, move.text, verdict.verdict), history[-1], len(history))
         self.query_one("#review-body").focus()
         self.query_one("#review-info", Static).update(
