@@ -75,7 +75,7 @@ options = [
 id = "w01.bench"
 lesson = "devices"
 title = { zh = "测速", en = "Speed test" }
-trainer = "devbench"
+trainer = "speedtest"
 
 [[experiments]]
 id = "w01.mlp"

@@ -24,7 +24,7 @@ def test_good_tree_loads_with_joined_content(mini_tree):
     memory = w1.lessons[0]
     assert [q.id for q in memory.questions] == ["w01.why", "w01.guess"]
     assert memory.body("zh").startswith("# memory\n\n中文")
-    assert w1.lessons[1].experiments[0].trainer == "devbench"
+    assert w1.lessons[1].experiments[0].trainer == "speedtest"
     assert tree.question("w01.pick").answer == "b"
     assert tree.phase_of(2).number == 1
 
@@ -40,7 +40,7 @@ def test_counts_per_language_and_week(mini_tree):
 def test_unknown_trainer_is_a_note_not_an_error(mini_tree):
     result = check_tree(mini_tree, check_experiment)
     assert result.tree is not None
-    assert result.notes == ["lessons/w01/week.toml: experiment w01.bench uses trainer 'devbench', which is not available yet"]
+    assert result.notes == ["lessons/w01/week.toml: experiment w01.bench uses trainer 'speedtest', which is not available yet"]
 
 
 def test_invalid_toml_names_file_and_line(tmp_path):

@@ -149,7 +149,7 @@ def test_missing_download_names_the_command(monkeypatch, tmp_path):
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(data.UnknownDataset, match="known: digits, fashion-mnist, mnist"):
+    with pytest.raises(data.UnknownDataset, match="known: cifar10, digits, fashion-mnist, mnist, synthetic-cifar"):
         data.load("cifar", 0)
 
 
@@ -328,3 +328,298 @@ def test_describe_and_remove(server):
     assert row["cached"] and row["size_bytes"] == sum(len(b) for b in blobs.values())
     assert data.remove("tiny", table) == row["size_bytes"]
     assert not data.is_cached("tiny", table)
+
+
+# ----------------------------------------------------------------------------- CIFAR-10, binary version
+
+
+def cifar_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
+    """Records exactly as in the official .bin files: 1 label byte, then the 1,024 red
+    values row by row, the 1,024 green, the 1,024 blue (3,073 bytes an image)."""
+    planes = images.transpose(0, 3, 1, 2).reshape(len(images), -1)  # (N, 32, 32, 3) -> (N, R|G|B)
+    return np.concatenate([labels.astype(np.uint8)[:, None], planes], axis=1).tobytes()
+
+
+def tiny_cifar_set(seed: int = 0, per_file: int = 10) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(images, labels) per .bin file: data_batch_1..5 and test_batch, `per_file` each."""
+    rng = np.random.default_rng(seed)
+    return {
+        name: (rng.integers(0, 256, size=(per_file, 32, 32, 3), dtype=np.uint8), np.arange(per_file, dtype=np.uint8) % 10)
+        for name in (*data.CIFAR_TRAIN_FILES, data.CIFAR_TEST_FILE)
+    }
+
+
+def cifar_tarball(files: dict[str, bytes], extra: tuple = (), folder: str = "cifar-10-batches-bin") -> bytes:
+    """A .tar.gz laid out like cifar-10-binary.tar.gz; `extra` adds (TarInfo, bytes or None)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        top = tarfile.TarInfo(folder)
+        top.type = tarfile.DIRTYPE
+        tar.addfile(top)
+        members = {"batches.meta.txt": b"airplane\nautomobile\n", **files}
+        for name, blob in members.items():
+            info = tarfile.TarInfo(f"{folder}/{name}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+        for info, blob in extra:
+            tar.addfile(info, io.BytesIO(blob) if blob is not None else None)
+    return buf.getvalue()
+
+
+def tiny_cifar_tarball(seed: int = 0, per_file: int = 10) -> tuple[dict, bytes]:
+    arrays = tiny_cifar_set(seed, per_file)
+    return arrays, cifar_tarball({name: cifar_bytes(*a) for name, a in arrays.items()})
+
+
+def cifar_table(blob: bytes, urls: tuple[str, ...] = ()) -> dict[str, Dataset]:
+    """The real cifar10 entry with the checksum of `blob` in place of the real one."""
+    from dataclasses import replace
+
+    f = DataFile("cifar-10-binary.tar.gz", len(blob), hashlib.sha256(blob).hexdigest(), urls)
+    return {"cifar10": replace(data.DATASETS["cifar10"], files=(f,))}
+
+
+def put_in_cache(blob: bytes) -> Path:
+    folder = data.cache_dir() / "cifar10"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cifar-10-binary.tar.gz").write_bytes(blob)
+    return folder / "cifar-10-binary.tar.gz"
+
+
+def test_the_real_cifar10_entry():
+    ds = data.DATASETS["cifar10"]
+    (f,) = ds.files
+    assert f.name == "cifar-10-binary.tar.gz" and f.size == 170052171  # tensorflow/datasets url_checksums
+    assert f.sha256 == "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd"
+    assert f.md5 == "c32a1d4ab5d03f1284b67883e8d87530"  # the dataset's own page
+    assert f.urls == ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",)
+    assert ds.format == "cifar10-binary" and ds.flips and not ds.synthetic
+    assert ds.classes[:3] == ("airplane", "automobile", "bird") and len(ds.classes) == 10
+
+
+def test_parse_cifar_records_reads_the_exact_layout():
+    images, labels = tiny_cifar_set()["data_batch_1.bin"]
+    got_images, got_labels = data.parse_cifar_records(cifar_bytes(images, labels), "data_batch_1.bin")
+    assert np.array_equal(got_images, images) and np.array_equal(got_labels, labels)
+    assert got_images.shape == (10, 32, 32, 3) and got_images.dtype == np.uint8
+    # By hand: label 7, red plane all 1 except row 2 column 5, green all 2, blue all 3.
+    record = bytearray([7]) + bytes([1] * 1024) + bytes([2] * 1024) + bytes([3] * 1024)
+    record[1 + 2 * 32 + 5] = 200
+    (image,), (label,) = data.parse_cifar_records(bytes(record))
+    assert label == 7 and image[2, 5, 0] == 200 and image[0, 0].tolist() == [1, 2, 3] and image[31, 31].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"", "0 bytes is not a whole number of 3,073-byte records"),
+        (bytes(3073 * 2 + 5), "6,151 bytes is not a whole number of 3,073-byte records"),
+        (bytes(3074 * 3), "not the CIFAR-10 binary version"),  # CIFAR-100's record size
+        (bytes([3]) + bytes(3072) + bytes([12]) + bytes(3072), "record 1 has label 12; CIFAR-10 labels are 0-9"),
+    ],
+)
+def test_parse_cifar_records_checks_size_and_labels(raw, message):
+    with pytest.raises(data.CIFARFormatError, match=message):
+        data.parse_cifar_records(raw, "data_batch_1.bin")
+
+
+def test_read_cifar_tarball_reads_only_the_six_data_files():
+    arrays, blob = tiny_cifar_tarball()
+    files = data.read_cifar_tarball(blob)
+    assert sorted(files) == sorted(arrays)  # batches.meta.txt and the folder are not read
+    assert files["test_batch.bin"] == cifar_bytes(*arrays["test_batch.bin"])
+
+
+def _member(name: str, kind: bytes | None = None, link: str = "", blob: bytes | None = b"x" * 3073):
+    """A tar member: a regular file, or with `kind` a tarfile type (b"1" hard link, b"2" symlink, b"6" fifo)."""
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    if kind is not None:
+        info.type, info.linkname, blob = kind, link, None
+    else:
+        info.size = len(blob)
+    return info, blob
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (_member("cifar-10-batches-bin/../../evil.bin"), r"refused: member 'cifar-10-batches-bin/../../evil.bin' is a path that climbs out"),
+        (_member("../data_batch_1.bin"), "climbs out of the archive's folder"),
+        (_member("/tmp/evil.bin"), "refused: member '/tmp/evil.bin' is an absolute path"),
+        (_member("cifar-10-batches-bin/readme.html", b"2", "/etc/passwd"), r"is a link \(to '/etc/passwd'\)"),  # symlink
+        (_member("cifar-10-batches-bin/hard", b"1", "cifar-10-batches-bin/data_batch_1.bin"), "is a link"),  # hard link
+        (_member("cifar-10-batches-bin/fifo", b"6"), "special file"),
+        (_member("cifar-10-batches-bin/data_batch_2.bin"), "appears twice"),
+    ],
+)
+def test_read_cifar_tarball_refuses_unsafe_members(extra, message):
+    arrays, _ = tiny_cifar_tarball()
+    blob = cifar_tarball({name: cifar_bytes(*a) for name, a in arrays.items()}, extra=(extra,))
+    with pytest.raises(data.CIFARFormatError, match=message):
+        data.read_cifar_tarball(blob, "cifar-10-binary.tar.gz")
+
+
+def test_read_cifar_tarball_names_missing_files_and_damaged_archives():
+    arrays = tiny_cifar_set()
+    del arrays["test_batch.bin"]
+    blob = cifar_tarball({name: cifar_bytes(*a) for name, a in arrays.items()})
+    with pytest.raises(data.CIFARFormatError, match="test_batch.bin missing from cifar-10-batches-bin/"):
+        data.read_cifar_tarball(blob)
+    elsewhere = cifar_tarball({name: cifar_bytes(*a) for name, a in tiny_cifar_set().items()}, folder="cifar-10-batches-py")
+    with pytest.raises(data.CIFARFormatError, match="missing"):
+        data.read_cifar_tarball(elsewhere)
+    _, good = tiny_cifar_tarball()
+    with pytest.raises(data.CIFARFormatError, match="damaged gzip|not a readable"):
+        data.read_cifar_tarball(good[: len(good) // 2])
+    with pytest.raises(data.CIFARFormatError, match="not a readable|damaged"):
+        data.read_cifar_tarball(b"PK\x03\x04 a zip file")
+
+
+def test_cifar10_loads_from_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTOR_DATA", str(tmp_path))
+    arrays, blob = tiny_cifar_tarball()
+    table = cifar_table(blob)
+    put_in_cache(blob)
+    assert data.is_cached("cifar10", table)
+    s = data.load("cifar10", seed=0, val_fraction=0.1, table=table)
+    assert s.name == "cifar10" and s.image_shape == (32, 32, 3) and s.flips and s.n_classes == 10
+    assert (len(s.x_train), len(s.x_val), len(s.x_test)) == (40, 10, 10)  # 50 train records, one per class held out
+    assert s.n_features == 3072 and s.x_train.dtype == np.float32 and s.y_train.dtype == np.int32
+    assert 0 <= s.x_train.min() and s.x_train.max() <= 1
+    test_images, test_labels = arrays["test_batch.bin"]
+    assert np.array_equal(s.y_test, test_labels)
+    assert np.array_equal(s.x_test.reshape(-1, 32, 32, 3), (test_images / 255.0).astype(np.float32))  # rows are (H, W, C)
+    train_images = np.concatenate([arrays[n][0] for n in data.CIFAR_TRAIN_FILES])
+    assert sorted(map(bytes, (np.concatenate([s.x_train, s.x_val]) * 255).round().astype(np.uint8))) == sorted(
+        map(bytes, train_images.reshape(50, -1))
+    )
+    other = data.load("cifar10", seed=1, table=table)
+    assert np.array_equal(other.x_test, s.x_test) and not np.array_equal(other.x_val, s.x_val)
+
+
+def test_cifar10_offline_without_the_cache_names_the_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTOR_DATA", str(tmp_path))
+    assert not data.is_cached("cifar10")
+    with pytest.raises(data.DatasetNotCached, match="tutor data fetch cifar10"):
+        data.load("cifar10", 0)
+
+
+def test_cifar10_tampered_cache_is_rejected_by_its_checksum(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTOR_DATA", str(tmp_path))
+    _, blob = tiny_cifar_tarball()
+    table = cifar_table(blob)
+    tampered = bytearray(blob)
+    tampered[len(blob) // 2] ^= 0x01  # same size: only the checksum can tell
+    path = put_in_cache(bytes(tampered))
+    with pytest.raises(data.DatasetNotCached, match="failed its SHA-256 check.*tutor data fetch cifar10"):
+        data.load("cifar10", 0, table=table)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("problem", ["traversal", "record size"])
+def test_cifar10_with_a_good_checksum_but_a_bad_archive_is_refused(monkeypatch, tmp_path, problem):
+    """A table that vouches for a bad archive (a mirror's own repackaging, say) still
+    cannot get a path outside the folder or a malformed record past the loader."""
+    monkeypatch.setenv("TUTOR_DATA", str(tmp_path))
+    files = {name: cifar_bytes(*a) for name, a in tiny_cifar_set().items()}
+    if problem == "traversal":
+        blob = cifar_tarball(files, extra=(_member("cifar-10-batches-bin/../../../outside.bin"),))
+        message = "refused: member .*outside.bin' is a path that climbs out"
+    else:
+        files["data_batch_3.bin"] += b"\x00\x01"
+        blob = cifar_tarball(files)
+        message = "data_batch_3.bin: 30,732 bytes is not a whole number of 3,073-byte records"
+    put_in_cache(blob)
+    with pytest.raises(data.CIFARFormatError, match=message):
+        data.load("cifar10", 0, table=cifar_table(blob))
+    assert not (tmp_path / "outside.bin").exists() and sorted(p.name for p in tmp_path.rglob("*")) == ["cifar-10-binary.tar.gz", "cifar10"]
+
+
+def test_cifar10_fetch_checks_the_tarball(server):
+    """The download path with the CIFAR entry: a good tarball lands and loads, a
+    tampered one is refused by its SHA-256 and leaves nothing behind."""
+    _, blob = tiny_cifar_tarball()
+    table = cifar_table(blob, urls=(server.base + "/kriz/cifar-10-binary.tar.gz",))
+    tampered = bytearray(blob)
+    tampered[-20] ^= 0xFF
+    server.files["/kriz/cifar-10-binary.tar.gz"] = bytes(tampered)
+    with pytest.raises(data.FetchFailed, match="cifar-10-binary.tar.gz") as err:
+        data.fetch("cifar10", table=table)
+    assert "hash" in str(err.value).lower()
+    assert leftovers(data.cache_dir() / "cifar10") == []
+    server.files["/kriz/cifar-10-binary.tar.gz"] = blob
+    data.fetch("cifar10", table=table)
+    assert leftovers(data.cache_dir() / "cifar10") == ["cifar-10-binary.tar.gz"]
+    assert data.load("cifar10", 0, table=table).x_test.shape == (10, 3072)
+
+
+# ----------------------------------------------------------------------------- synthetic-cifar
+
+
+def test_synthetic_cifar_says_what_it_is_everywhere():
+    ds = data.DATASETS["synthetic-cifar"]
+    assert ds.synthetic and ds.bundled and not ds.files
+    assert ds.description["en"].startswith("synthetic, for benchmarks only — not CIFAR-10")
+    assert "合成" in ds.description["zh"] and "不是 CIFAR-10" in ds.description["zh"]
+    assert "not CIFAR-10" in ds.source and all(c.startswith("synthetic") for c in ds.classes)
+    rows = {r["name"]: r for r in data.describe()}
+    assert rows["synthetic-cifar"]["synthetic"] and not rows["cifar10"]["synthetic"]
+    from trainers.configs import CNNConfig
+
+    assert "for benchmarks only, not CIFAR-10" in CNNConfig.model_fields["dataset"].description
+
+
+def test_synthetic_cifar_is_fixed_shaped_and_learnable():
+    a, b = data.load("synthetic-cifar", 0), data.load("synthetic-cifar", 0)
+    assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.x_test, b.x_test)
+    assert a.image_shape == (32, 32, 3) and a.x_train.shape == (4500, 3072) and a.x_test.shape == (1000, 3072)
+    assert set(np.unique(a.y_test)) == set(range(10)) and a.flips
+    # Learnable: even a nearest-centroid rule on the mean colour of each row beats chance.
+    def rows(x):
+        return x.reshape(-1, 32, 32, 3).mean(axis=2).reshape(len(x), -1)
+
+    centroids = np.stack([rows(a.x_train[a.y_train == c]).mean(axis=0) for c in range(10)])
+    colour = lambda x: x.reshape(len(x), 32, 3).mean(axis=1)  # noqa: E731
+    guess = np.argmin(((colour(rows(a.x_test))[:, None, :] - colour(centroids)[None]) ** 2).sum(-1), axis=1)
+    assert (guess == a.y_test).mean() > 0.3  # chance: 0.1
+
+
+# ----------------------------------------------------------------------------- augmentation
+
+
+def test_augment_is_deterministic_per_seed_epoch_and_step():
+    images = np.random.default_rng(0).random((16, 8, 8, 1), dtype=np.float32)
+    first = data.augment(images, 2, True, seed=0, epoch=1, step=5)
+    assert first.shape == images.shape and first.dtype == np.float32
+    assert np.array_equal(first, data.augment(images, 2, True, seed=0, epoch=1, step=5))
+    for other in ({"seed": 1, "epoch": 1, "step": 5}, {"seed": 0, "epoch": 2, "step": 5}, {"seed": 0, "epoch": 1, "step": 6}):
+        assert not np.array_equal(first, data.augment(images, 2, True, **other))
+    assert np.array_equal(data.augment(images, 0, False, 0, 0, 0), images)  # nothing asked, nothing done
+
+
+def test_augment_crops_a_shifted_window_and_flips_only_when_asked():
+    rng = np.random.default_rng(1)
+    images = rng.random((32, 8, 8, 3), dtype=np.float32) + 1  # > 0, so padding (0) is recognisable
+    pad = 2
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    for flip in (False, True):
+        out = data.augment(images, pad, flip, seed=3, epoch=0, step=0)
+        mirrored = 0
+        for i in range(len(images)):
+            windows = [(dy, dx, m) for dy in range(2 * pad + 1) for dx in range(2 * pad + 1) for m in (False, True)
+                       if np.array_equal(out[i], (lambda w: w[:, ::-1] if m else w)(padded[i, dy : dy + 8, dx : dx + 8]))]
+            assert windows, f"image {i} is not a window of the padded image"
+            assert flip or not all(m for _, _, m in windows)
+            mirrored += all(m for _, _, m in windows)
+        assert (mirrored > 0) == flip  # about half are mirrored with flip, none without
+    shifts = {tuple(np.argwhere(out[i, ..., 0] > 0).min(axis=0)) for i in range(len(images))}
+    assert len(shifts) > 3  # the offsets vary from image to image
+
+
+def test_crop_padding_is_an_eighth_of_the_side():
+    assert [data.crop_padding(s) for s in (8, 28, 32, 64)] == [1, 3, 4, 4]

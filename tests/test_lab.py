@@ -85,11 +85,11 @@ async def test_unknown_trainer_in_a_lesson_is_a_message(mini_tree, home):
     app = make_app(mini_tree, home)
     async with app.run_test(size=(130, 42)) as pilot:
         await pilot.pause()
-        assert app.screen.experiment.trainer == "devbench"
+        assert app.screen.experiment.trainer == "speedtest"
         await pilot.press("r")
         await pilot.pause()
         assert app.runs.current is None
-        assert any("unknown trainer 'devbench'" in n.message for n in app._notifications)
+        assert any("unknown trainer 'speedtest'" in n.message for n in app._notifications)
 
 
 def test_series_thins_evenly_and_keeps_the_newest_point():

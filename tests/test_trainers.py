@@ -204,8 +204,9 @@ def test_registry_and_configs_import_no_framework():
     script = (
         "import sys, json\n"
         "import trainers.api, trainers.configs, trainers.registry as r\n"
-        "assert r.names() == {'mlp'}\n"
+        "assert r.names() == {'mlp', 'cnn', 'devbench', 'autograd'}\n"
         "r.config_class('mlp')(epochs=2)\n"
+        "r.config_class('cnn')(epochs=2)\n"
         "json.dumps(r.describe())\n"
         "heavy = {'torch', 'mlx', 'numpy', 'sklearn', 'scipy', 'pooch'}\n"
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & heavy)))\n"
@@ -221,7 +222,7 @@ def test_registry_resolves_and_describes():
     assert registry.load("mlp", "torch") is mlp_torch.train
     assert registry.load("mlp", "mlx") is mlp_mlx.train
     assert registry.config_class("mlp") is MLPConfig
-    (entry,) = registry.describe()
+    entry = next(e for e in registry.describe() if e["name"] == "mlp")
     assert entry["name"] == "mlp" and entry["backends"] == ["torch", "mlx"]
     assert set(entry["description"]) == {"zh", "en"}
     fields = {f["name"]: f for f in entry["config"]}
@@ -231,13 +232,13 @@ def test_registry_resolves_and_describes():
 
 
 def test_unknown_trainer_or_backend_lists_the_known_ones():
-    with pytest.raises(registry.UnknownTrainer, match="unknown trainer 'cnn'; known: mlp") as err:
-        registry.load("cnn", "torch")
+    with pytest.raises(registry.UnknownTrainer, match="unknown trainer 'rnn'; known: autograd, cnn, devbench, mlp") as err:
+        registry.load("rnn", "torch")
     assert isinstance(err.value, KeyError) and not str(err.value).startswith("'")
     with pytest.raises(registry.UnknownTrainer, match="no backend 'jax'; known: torch, mlx"):
         registry.load("mlp", "jax")
     with pytest.raises(registry.UnknownTrainer):
-        registry.config_class("cnn")
+        registry.config_class("rnn")
 
 
 @pytest.mark.parametrize(

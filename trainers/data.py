@@ -6,14 +6,24 @@ and how they become numpy arrays.
 - `mnist` and `fashion-mnist` are four IDX files each (gzip), downloaded once with
   `tutor data fetch NAME` into the cache folder, each checked against its known SHA-256
   before it is used. A file that fails the check is deleted, never used.
+- `cifar10` is the official *binary* distribution (one 162 MB tarball), fetched and
+  checked the same way, and read straight out of the tarball in memory: only its six
+  data files are read, nothing is extracted to disk, and an archive with a member that
+  points outside its folder (`../`, an absolute path, a link) is refused outright.
+  The Python version of CIFAR-10 is pickled; it is never used.
+- `synthetic-cifar` is random CIFAR-shaped images with a simple learnable signal, made
+  here: for benchmarks only. It is not CIFAR-10 and says so wherever it is listed.
 
 Every dataset comes back as the same `Split`: float32 features scaled to [0, 1], int32
-labels 0-9, and train / validation / test parts. The test part is fixed (MNIST's own
-t10k files; a fixed 20% of digits), the validation part is drawn from the training
-files by `seed`, per class, so every class keeps its share.
+labels 0-9, and train / validation / test parts. Each row is one image flattened in
+(height, width, channel) order, and `Split.image_shape` says how to fold it back. The
+test part is fixed (MNIST's t10k files, CIFAR-10's test batch; a fixed 20% of digits),
+the validation part is drawn from the training files by `seed`, per class, so every
+class keeps its share.
 
 Nothing here imports numpy, pooch or scikit-learn until a function needs them, and
-nothing here ever unpickles: IDX files are parsed with `np.frombuffer`.
+nothing here ever unpickles: IDX files and CIFAR-10 records are parsed with
+`np.frombuffer`.
 """
 
 from __future__ import annotations
@@ -58,6 +68,10 @@ class IDXFormatError(DataError, ValueError):
     """A file that is not the IDX file it should be."""
 
 
+class CIFARFormatError(DataError, ValueError):
+    """A tarball or a file that is not the CIFAR-10 binary version it should be."""
+
+
 # ----------------------------------------------------------------------------- the table
 
 
@@ -75,8 +89,11 @@ class Dataset:
     name: str
     description: dict[str, str]
     classes: tuple[str, ...]
-    files: tuple[DataFile, ...] = ()  # empty: bundled, nothing to download
+    files: tuple[DataFile, ...] = ()  # empty: bundled or generated, nothing to download
     source: str = ""
+    format: str = "idx"  # how `load` reads it: idx, digits, cifar10-binary, synthetic
+    flips: bool = False  # does a mirrored image keep its class? (a photo of a cat: yes; a 2: no)
+    synthetic: bool = False  # made up here, not a real dataset: for benchmarks only
 
     @property
     def bundled(self) -> bool:
@@ -114,6 +131,7 @@ DATASETS: dict[str, Dataset] = {
         },
         classes=tuple(str(d) for d in range(10)),
         source="sklearn.datasets.load_digits (UCI optical recognition of handwritten digits)",
+        format="digits",
     ),
     "mnist": Dataset(
         name="mnist",
@@ -164,6 +182,42 @@ DATASETS: dict[str, Dataset] = {
             ),
         ),
         source="Xiao, Rasul, Vollgraf 2017: Fashion-MNIST (zalandoresearch/fashion-mnist)",
+    ),
+    # The binary version: 5 training batches and 1 test batch of 10,000 fixed-size
+    # records, all in one tarball. Size and SHA-256: tensorflow/datasets
+    # `url_checksums/cifar10.txt`; MD5: the dataset's own page,
+    # https://www.cs.toronto.edu/~kriz/cifar.html ("CIFAR-10 binary version").
+    "cifar10": Dataset(
+        name="cifar10",
+        description={
+            "zh": "32x32 彩色照片，10 类（飞机、汽车、鸟、猫……），训练 50,000、测试 10,000（约 162 MB 下载）",
+            "en": "32x32 colour photos, 10 classes (airplane, automobile, bird, cat …), 50,000 train and 10,000 test (about 162 MB to download)",
+        },
+        classes=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+        files=(
+            DataFile(
+                "cifar-10-binary.tar.gz",
+                170052171,
+                "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+                ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",),
+                "c32a1d4ab5d03f1284b67883e8d87530",
+            ),
+        ),
+        source="Krizhevsky 2009: Learning Multiple Layers of Features from Tiny Images (CIFAR-10, binary version)",
+        format="cifar10-binary",
+        flips=True,
+    ),
+    "synthetic-cifar": Dataset(
+        name="synthetic-cifar",
+        description={
+            "zh": "合成数据，仅用于基准测试，不是 CIFAR-10：32x32x3 随机图像加上可学习的条纹与色调，训练 5,000、测试 1,000",
+            "en": "synthetic, for benchmarks only — not CIFAR-10: random 32x32x3 images with a learnable stripe and tint per class, 5,000 train and 1,000 test",
+        },
+        classes=tuple(f"synthetic {d}" for d in range(10)),
+        source="generated by trainers.data.synthetic_cifar (no download); shaped like CIFAR-10, not CIFAR-10",
+        format="synthetic",
+        flips=True,  # the signal depends on the row only: a mirrored image keeps its class
+        synthetic=True,
     ),
 }
 
@@ -333,6 +387,162 @@ def _read_verified(ds: Dataset, f: DataFile) -> bytes:
     return raw
 
 
+# ----------------------------------------------------------------------------- CIFAR-10, binary version
+
+# The tarball holds one folder, `cifar-10-batches-bin/`, with data_batch_1.bin …
+# data_batch_5.bin, test_batch.bin (and batches.meta.txt, readme.html, not read). Each
+# .bin file is records of 3,073 bytes: 1 label byte (0-9), then 3,072 pixel bytes —
+# the 1,024 red values of the 32x32 image row by row, then the 1,024 green, then the
+# 1,024 blue.
+CIFAR_FOLDER = "cifar-10-batches-bin"
+CIFAR_TRAIN_FILES = tuple(f"data_batch_{i}.bin" for i in range(1, 6))
+CIFAR_TEST_FILE = "test_batch.bin"
+CIFAR_SIDE = 32
+CIFAR_RECORD = 1 + 3 * CIFAR_SIDE * CIFAR_SIDE  # 3,073 bytes
+
+
+def _unsafe_member(member) -> str | None:
+    """Why a tar member could never be extracted safely, or None. Checked for every
+    member, read or not: an archive with one such member is not the one we expect."""
+    name = member.name
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or (parts and parts[0].endswith(":")):
+        return "an absolute path"
+    if ".." in parts:
+        return "a path that climbs out of the archive's folder ('..')"
+    if member.issym() or member.islnk():
+        return f"a link (to {member.linkname!r})"
+    if not (member.isfile() or member.isdir()):
+        return "a device, pipe or other special file"
+    return None
+
+
+def read_cifar_tarball(raw: bytes, source: str = "cifar-10-binary.tar.gz") -> dict[str, bytes]:
+    """The bytes of the six data files in the CIFAR-10 binary tarball, by file name
+    (`data_batch_1.bin` … `test_batch.bin`), read in memory: nothing is written to disk.
+    Refuses the whole archive when any member is unsafe (absolute path, `..`, link,
+    special file), when a data file appears twice, or when one is missing."""
+    import io
+    import tarfile
+
+    wanted = {f"{CIFAR_FOLDER}/{n}": n for n in (*CIFAR_TRAIN_FILES, CIFAR_TEST_FILE)}
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
+            for member in tar:
+                why = _unsafe_member(member)
+                if why:
+                    raise CIFARFormatError(f"{source}: refused: member {member.name!r} is {why}; this is not the CIFAR-10 archive")
+                key = member.name[2:] if member.name.startswith("./") else member.name
+                if key not in wanted:
+                    continue  # batches.meta.txt, readme.html, the folder itself
+                if not member.isfile() or wanted[key] in found:
+                    raise CIFARFormatError(f"{source}: refused: {member.name!r} appears twice or is not a regular file")
+                found[wanted[key]] = tar.extractfile(member).read()
+    except tarfile.TarError as e:
+        raise CIFARFormatError(f"{source}: not a readable .tar.gz ({e})") from None
+    except (OSError, EOFError) as e:  # gzip: damaged or cut short
+        raise CIFARFormatError(f"{source}: damaged gzip data ({e})") from None
+    missing = [n for n in wanted.values() if n not in found]
+    if missing:
+        raise CIFARFormatError(f"{source}: {', '.join(missing)} missing from {CIFAR_FOLDER}/; this is not the CIFAR-10 binary version")
+    return found
+
+
+def parse_cifar_records(raw: bytes, source: str = "CIFAR-10 data") -> tuple["np.ndarray", "np.ndarray"]:
+    """(images uint8 (N, 32, 32, 3), labels uint8 (N,)) from one CIFAR-10 .bin file,
+    checking the record size and the label range."""
+    import numpy as np
+
+    if not raw or len(raw) % CIFAR_RECORD:
+        raise CIFARFormatError(
+            f"{source}: {len(raw):,} bytes is not a whole number of {CIFAR_RECORD:,}-byte records "
+            "(1 label byte + 3,072 pixel bytes): not the CIFAR-10 binary version"
+        )
+    records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, CIFAR_RECORD)
+    labels = records[:, 0]
+    bad = np.flatnonzero(labels > 9)
+    if bad.size:
+        raise CIFARFormatError(
+            f"{source}: record {bad[0]} has label {labels[bad[0]]}; CIFAR-10 labels are 0-9 "
+            "(CIFAR-100's binary files have two label bytes per record)"
+        )
+    # Colour planes (3, 32, 32) -> (32, 32, 3): every dataset here is height, width, channel.
+    images = records[:, 1:].reshape(-1, 3, CIFAR_SIDE, CIFAR_SIDE).transpose(0, 2, 3, 1)
+    return images, labels.copy()
+
+
+def _cifar10_arrays(ds: Dataset) -> tuple["np.ndarray", "np.ndarray", "np.ndarray", "np.ndarray"]:
+    """(train images, train labels, test images, test labels), uint8, from the cache."""
+    import numpy as np
+
+    (f,) = ds.files
+    files = read_cifar_tarball(_read_verified(ds, f), f.name)
+    train = [parse_cifar_records(files[n], n) for n in CIFAR_TRAIN_FILES]
+    test_images, test_labels = parse_cifar_records(files[CIFAR_TEST_FILE], CIFAR_TEST_FILE)
+    return np.concatenate([i for i, _ in train]), np.concatenate([l for _, l in train]), test_images, test_labels
+
+
+# ----------------------------------------------------------------------------- synthetic-cifar (benchmarks only)
+
+SYNTHETIC_SEED = 1234  # the images are always the same; the validation split follows `seed`
+
+
+def synthetic_cifar(n_train: int = 5000, n_test: int = 1000) -> tuple["np.ndarray", "np.ndarray", "np.ndarray", "np.ndarray"]:
+    """Random CIFAR-shaped images (uint8, N x 32 x 32 x 3) for benchmarks: NOT CIFAR-10.
+
+    Each class has its own colour tint and its own number of horizontal stripes, at a
+    random height per image, under uniform noise: a small CNN learns it in an epoch or
+    two, so a benchmark can check that training did something. The signal depends on
+    the row only, so a mirrored image keeps its class."""
+    import numpy as np
+
+    rng = np.random.default_rng(SYNTHETIC_SEED)
+    tints = rng.uniform(0.2, 1.0, size=(10, 3))
+    n = n_train + n_test
+    labels = np.tile(np.arange(10, dtype=np.uint8), -(-n // 10))[:n]
+    rng.shuffle(labels)
+    rows = np.arange(CIFAR_SIDE)
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    stripes = 0.5 + 0.5 * np.cos(2 * np.pi * (1 + labels[:, None]) * rows / CIFAR_SIDE + phase)  # (n, 32)
+    signal = stripes[:, :, None, None] * tints[labels][:, None, None, :]  # (n, 32, 1, 3)
+    noise = rng.random((n, CIFAR_SIDE, CIFAR_SIDE, 3), dtype=np.float32)
+    images = np.round(255 * (0.5 * noise + 0.5 * signal)).astype(np.uint8)
+    return images[:n_train], labels[:n_train], images[n_train:], labels[n_train:]
+
+
+# ----------------------------------------------------------------------------- augmentation
+
+
+def crop_padding(side: int) -> int:
+    """Padding for random crops of a `side` x `side` image, an eighth of its side:
+    4 pixels for 32x32 (the usual choice for CIFAR-10), 3 for 28x28, 1 for 8x8 digits.
+    (2 pixels is a quarter of a digit: in 8 epochs it cost the default CNN on digits
+    over 20 points of test accuracy, 1 pixel about 7.)"""
+    return min(4, max(1, side // 8))
+
+
+def augment(images: "np.ndarray", pad: int, flip: bool, seed: int, epoch: int, step: int) -> "np.ndarray":
+    """Random crops (and, with `flip`, mirror images) of a batch (N, H, W, C).
+
+    Each image is padded with `pad` zero pixels on every side, then an H x W window is
+    cut out at a random offset: the picture moves by up to `pad` pixels each way. With
+    `flip`, each image is also mirrored left-right with probability 1/2. The random
+    numbers come from (seed, epoch, step) with numpy, so torch and MLX train on exactly
+    the same augmented images, and a rerun with the same seed repeats them."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, epoch, step])
+    n, h, w, _ = images.shape
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    rows = rng.integers(0, 2 * pad + 1, size=(n, 1)) + np.arange(h)  # (N, H): source rows per image
+    cols = rng.integers(0, 2 * pad + 1, size=(n, 1)) + np.arange(w)  # (N, W): source columns
+    if flip:
+        mirrored = rng.random(n) < 0.5
+        cols = np.where(mirrored[:, None], cols[:, ::-1], cols)  # read the columns backwards
+    return padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]  # one gather
+
+
 # ----------------------------------------------------------------------------- splits
 
 
@@ -348,6 +558,8 @@ class Split:
     x_test: "np.ndarray"
     y_test: "np.ndarray"
     classes: tuple[str, ...] = field(default_factory=tuple)
+    image_shape: tuple[int, int, int] = (0, 0, 0)  # (height, width, channels) of one row
+    flips: bool = False  # may augmentation mirror these images?
 
     @property
     def n_features(self) -> int:
@@ -416,6 +628,17 @@ def _digits_arrays() -> tuple["np.ndarray", "np.ndarray"]:
     return digits.data, digits.target
 
 
+def _scaled(values: "np.ndarray", top: float, chunk: int = 4096) -> "np.ndarray":
+    """float32 `values / top`, a chunk of rows at a time: a whole CIFAR-10 set divided
+    at once would pass through a 1.2 GB float64 temporary."""
+    import numpy as np
+
+    out = np.empty(values.shape, dtype=np.float32)
+    for i in range(0, len(values), chunk):
+        out[i : i + chunk] = values[i : i + chunk] / top
+    return out
+
+
 def load(name: str, seed: int = 0, val_fraction: float = 0.1, table: Mapping[str, Dataset] | None = None) -> Split:
     """Load a dataset as a `Split`. Raises `DatasetNotCached` (naming `tutor data fetch
     NAME`) when a download is missing or damaged; never substitutes another dataset."""
@@ -424,23 +647,35 @@ def load(name: str, seed: int = 0, val_fraction: float = 0.1, table: Mapping[str
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     ds = _dataset(name, table)
-    if ds.name == "digits":
+    # Each format gives raw pixel values (one image per row), labels, and the value of white.
+    if ds.format == "digits":
         pixels, labels = _digits_arrays()
-        x_all = (pixels / 16.0).astype(np.float32)  # pixel values 0..16 -> [0, 1]
-        y_all = labels.astype(np.int32)
-        rest, test = stratified_holdout(y_all, DIGITS_TEST_FRACTION, DIGITS_TEST_SEED)
-        x, y, x_test, y_test = x_all[rest], y_all[rest], x_all[test], y_all[test]
+        rest, test = stratified_holdout(labels, DIGITS_TEST_FRACTION, DIGITS_TEST_SEED)
+        x, y, x_test, y_test, top, shape = pixels[rest], labels[rest], pixels[test], labels[test], 16.0, (8, 8, 1)
+    elif ds.format in ("cifar10-binary", "synthetic"):
+        images, y, test_images, y_test = _cifar10_arrays(ds) if ds.format == "cifar10-binary" else synthetic_cifar()
+        x, x_test, top, shape = images.reshape(len(images), -1), test_images.reshape(len(test_images), -1), 255.0, images.shape[1:]
     else:
         arrays = [parse_idx(_read_verified(ds, f), f.name, ndim=3 if "images" in f.name else 1) for f in ds.files]
-        train_images, train_labels, test_images, test_labels = arrays
-        if len(train_images) != len(train_labels) or len(test_images) != len(test_labels):
+        train_images, y, test_images, y_test = arrays
+        if len(train_images) != len(y) or len(test_images) != len(y_test):
             raise IDXFormatError(f"{ds.name}: the image and label files disagree on the number of samples")
-        x = (train_images.reshape(len(train_images), -1) / 255.0).astype(np.float32)  # 0..255 -> [0, 1]
-        y = train_labels.astype(np.int32)
-        x_test = (test_images.reshape(len(test_images), -1) / 255.0).astype(np.float32)
-        y_test = test_labels.astype(np.int32)
+        x, x_test, top, shape = train_images.reshape(len(train_images), -1), test_images.reshape(len(test_images), -1), 255.0, (*train_images.shape[1:], 1)
+    y, y_test = y.astype(np.int32), y_test.astype(np.int32)
     train, val = stratified_holdout(y, val_fraction, seed)
-    return Split(ds.name, x[train], y[train], x[val], y[val], x_test, y_test, ds.classes)
+    # Select first, then scale to [0, 1] in float32: each part is converted once.
+    return Split(
+        ds.name,
+        _scaled(x[train], top),
+        y[train],
+        _scaled(x[val], top),
+        y[val],
+        _scaled(x_test, top),
+        y_test,
+        ds.classes,
+        tuple(int(d) for d in shape),
+        ds.flips,
+    )
 
 
 def describe(table: Mapping[str, Dataset] | None = None) -> list[dict]:
@@ -455,6 +690,7 @@ def describe(table: Mapping[str, Dataset] | None = None) -> list[dict]:
             "cached": is_cached(ds.name, table),
             "path": str(cache_dir() / ds.name) if not ds.bundled else None,
             "source": ds.source,
+            "synthetic": ds.synthetic,
             "files": [{"name": f.name, "size": f.size, "sha256": f.sha256, "md5": f.md5, "urls": list(f.urls)} for f in ds.files],
         }
         for ds in table.values()

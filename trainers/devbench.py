@@ -6,7 +6,8 @@ Metal for MLX), for the framework in `config.backend`:
 1. Matrix multiply, n x n in fp32, for each n in `sizes`: GFLOP/s = 2n³ / seconds.
    Big matrices show the device's peak; small ones show its fixed cost per call.
 2. One training step (forward, backward, SGD update) of a small CNN on a batch of
-   28x28 images, for each width in `channels`: milliseconds per step. Tiny models
+   images (28x28 grey by default; 32x32x3 for CIFAR-sized work), for each width in
+   `channels`: milliseconds per step. Tiny models
    are where a GPU can lose to the CPU: every layer is a kernel launch with a fixed
    cost, and there is too little work per launch to hide it.
 
@@ -36,6 +37,8 @@ class DevBenchConfig(TrainConfig):
     sizes: list[int] = Field([128, 256, 512, 1024], min_length=1, description="matrix sizes n for n x n matmul")
     channels: list[int] = Field([4, 16, 64], min_length=1, description="CNN widths for the training-step timing")
     batch_size: int = Field(32, ge=1, le=4096, description="images per CNN training step")
+    image_size: int = Field(28, ge=8, le=256, description="side of the square images (28: MNIST, 32: CIFAR-10)")
+    image_channels: int = Field(1, ge=1, le=4, description="colour channels of the images (1: grey, 3: RGB)")
     repeats: int = Field(5, ge=1, le=100, description="timed calls per measurement; the median is reported")
 
 
@@ -94,13 +97,14 @@ def _torch_bench(config: DevBenchConfig, emit: Emit, stop: threading.Event, run:
             final[f"{name}_gflops_{n}"] = gflops
             emit(Metric(run, n, 0, f"{name} GFLOP/s", gflops))
         for c in config.channels:
+            side, k = config.image_size, config.image_channels
             model = nn.Sequential(
-                nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(k, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                 nn.Conv2d(c, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Flatten(), nn.Linear(c * 7 * 7, 10),
+                nn.Flatten(), nn.Linear(c * (side // 4) ** 2, 10),
             ).to(device)
             opt = torch.optim.SGD(model.parameters(), lr=0.01)
-            x = torch.randn(config.batch_size, 1, 28, 28, device=device)  # NCHW
+            x = torch.randn(config.batch_size, k, side, side, device=device)  # NCHW
             y = torch.randint(0, 10, (config.batch_size,), device=device)
 
             def step(model=model, opt=opt, x=x, y=y):
@@ -154,13 +158,14 @@ def _mlx_bench(config: DevBenchConfig, emit: Emit, stop: threading.Event, run: s
             final[f"{name}_gflops_{n}"] = gflops
             emit(Metric(run, n, 0, f"{name} GFLOP/s", gflops))
         for c in config.channels:
+            side, k = config.image_size, config.image_channels
             model = nn.Sequential(
-                nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(k, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                 nn.Conv2d(c, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                lambda h: h.reshape(h.shape[0], -1), nn.Linear(c * 7 * 7, 10),
+                lambda h: h.reshape(h.shape[0], -1), nn.Linear(c * (side // 4) ** 2, 10),
             )
             opt = optim.SGD(learning_rate=0.01)
-            x = mx.random.normal((config.batch_size, 28, 28, 1))  # NHWC: MLX puts channels last
+            x = mx.random.normal((config.batch_size, side, side, k))  # NHWC: MLX puts channels last
             y = mx.random.randint(0, 10, (config.batch_size,))
             loss_and_grad = nn.value_and_grad(model, lambda m, x, y: nn.losses.cross_entropy(m(x), y, reduction="mean"))
 
@@ -196,10 +201,12 @@ def train(config: DevBenchConfig, emit: Emit, stop: threading.Event, *, run: str
         version, (status, names) = mx.__version__, _mlx_bench(config, emit, stop, run, final)
         threads = 0
     gpu = next((n for n in names if n != "cpu"), None)
-    smallest = min(config.channels)
+    smallest, widest = min(config.channels), max(config.channels)
     if gpu and f"{gpu}_step_ms_c{smallest}" in final and f"cpu_step_ms_c{smallest}" in final:
         # Above 1: the CPU wins on the smallest model (launch overhead beats parallelism).
         final["small_step_gpu_over_cpu"] = final[f"{gpu}_step_ms_c{smallest}"] / final[f"cpu_step_ms_c{smallest}"]
+        # The GPU's speed-up on the widest model: CPU time / GPU time per step.
+        final["cnn_cpu_over_gpu"] = final[f"cpu_step_ms_c{widest}"] / final[f"{gpu}_step_ms_c{widest}"]
     elif not gpu:
         emit(Log(run, "no GPU here: measured the CPU only (the GPU comparison needs a Mac)"))
     return Summary(

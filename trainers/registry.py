@@ -27,6 +27,39 @@ TRAINERS: dict[str, dict[str, Any]] = {
             "mlx": "trainers.mlp_mlx:train",
         },
     },
+    "cnn": {
+        "description": {
+            "zh": "小型卷积网络（CNN）：[3x3 卷积 + ReLU ×2 -> 2x2 最大池化] ×2 -> 全连接 -> 10 类；可选随机裁剪/翻转增强；Adam，PyTorch 与 MLX 逐行对照",
+            "en": "Small convolutional network: [3x3 conv + ReLU x2 -> 2x2 max-pool] x2 -> dense -> 10 classes; optional crop/flip augmentation; Adam, PyTorch and MLX side by side",
+        },
+        "config": "trainers.configs:CNNConfig",
+        "backends": {
+            "torch": "trainers.cnn_torch:train",
+            "mlx": "trainers.cnn_mlx:train",
+        },
+    },
+    "devbench": {
+        "description": {
+            "zh": "设备基准：各种尺寸的矩阵乘法 GFLOP/s 与小 CNN 单步耗时，CPU 与 GPU（有就测）对照",
+            "en": "Device bench: matmul GFLOP/s across sizes and a small CNN's step time, CPU beside the GPU when there is one",
+        },
+        "config": "trainers.devbench:DevBenchConfig",
+        "backends": {
+            "torch": "trainers.devbench:train",
+            "mlx": "trainers.devbench:train",
+        },
+    },
+    "autograd": {
+        "description": {
+            "zh": "手写标量自动求导：用 SGD 训练 2-4-1 网络拟合生成的二维点，每隔几步与 torch.autograd 或 MLX 核对梯度（CPU，float64）",
+            "en": "Autograd by hand: a scalar reverse-mode engine trains a 2-4-1 network on generated 2-D points with SGD, checking its gradients against torch.autograd or MLX (CPU, float64)",
+        },
+        "config": "trainers.autodiff:AutodiffConfig",
+        "backends": {
+            "torch": "trainers.autodiff:train",
+            "mlx": "trainers.autodiff:train",
+        },
+    },
 }
 
 
