@@ -165,3 +165,18 @@ async def test_local_model_rewords_the_move_and_falls_back(mini_tree, home, monk
         server.shutdown()
     # The model was never shown the withheld explanation.
     assert all("An MLP learns the small set fast" not in json.dumps(body) for body in seen)
+
+
+def test_a_measure_the_run_did_not_take_is_said_plainly(tmp_path):
+    from tutor.coach.session import Conversation
+
+    tree = load_tree()
+    question = tree.question("w01.tiny-model-ratio")  # needs a GPU beside the CPU
+    store = Store.open(tmp_path)
+    conversation = Conversation(question, store, "en")
+    conversation.predict("3", 3.0)
+    reply = conversation.measured({"final": {"cpu_step_ms_c4": 2.5}, "status": "finished"}, "run-1")
+    assert reply.kind == "unmeasured" and "small_step_gpu_over_cpu" in reply.text and "Mac" in reply.text
+    assert conversation.awaiting_measurement  # still waiting for a run that measures it
+    reply = conversation.measured({"final": {"small_step_gpu_over_cpu": 1.5}}, "run-2")
+    assert reply.kind == "compared" and "off by 2.0×" in reply.text

@@ -31,6 +31,10 @@ _TEXT = {
     "close": ("很接近", "close"),
     "off": ("差了 {factor:.1f} 倍", "off by {factor:.1f}×"),
     "explain": ("差距从哪里来？用一两句话说说你的解释。", "Where does the gap come from? Explain it in a sentence or two."),
+    "unmeasured": (
+        "这次运行没有测出「{measure}」（这台机器上没有 GPU 时就是这样）。在你的 Mac 上运行同一个实验，就能把预测和实测放在一起。",
+        "This run did not measure “{measure}” (that happens on a machine without a GPU). Run the same experiment on your Mac to put your prediction beside a measurement.",
+    ),
     "explain_close": ("猜得准。是什么让你这样估计？用一两句话说说。", "A good estimate. What made you expect it? Say it in a sentence or two."),
 }
 
@@ -184,7 +188,9 @@ class Conversation:
             return None
         value = read_measure(summary, q.measure, q.unit)
         if value is None:
-            return None
+            text = _t("unmeasured", self.lang, measure=q.measure)
+            self.store.add_turn(q.id, "coach", text, self.lang, move="unmeasured")
+            return Reply("unmeasured", text)
         return self._compare(latest.id, latest.value, value, run_id, _t("measured", self.lang))
 
     def _compare(self, prediction_id: int, value: float, measured: float, run_id: str | None, source: str) -> Reply:
