@@ -94,6 +94,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "q.empty": ("先写点什么再保存", "Write something before saving"),
     "q.correct": ("✓ 正确", "✓ correct"),
     "q.wrong": ("✗ 再想想", "✗ think again"),
+    "q.partial": ("◐ 说对了一部分", "◐ partly there"),
+    "q.misconception": ("✗ 有个误解", "✗ a misconception"),
+    "q.off_topic": ("○ 还没碰到要点", "○ not on the point yet"),
     "q.explanation": ("解析", "Explanation"),
     "plan.title": ("你的学习计划", "Your study plan"),
     "plan.header": (

@@ -26,6 +26,14 @@ from ..i18n import t
 _NUMBER = re.compile(r"^[~≈约大概]*\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
+VERDICT_LABELS = {
+    "correct": "q.correct",
+    "partial": "q.partial",
+    "misconception": "q.misconception",
+    "off-topic": "q.off_topic",
+}
+
+
 def parse_number(text: str) -> float | None:
     """The number at the start of a prediction: '13', '13 GB', '约 1.5e3', '１３' (full-width)."""
     text = unicodedata.normalize("NFKC", text).strip().replace(",", "")
@@ -61,6 +69,7 @@ class QuestionCard(Vertical):
         self.latest = None  # the latest saved attempt (store Answer)
         self.attempts = 0
         self.coach_text = ""
+        self.verdict: str | None = None  # the judge's word on the latest answer
 
     @property
     def kind(self) -> str:
@@ -89,9 +98,9 @@ class QuestionCard(Vertical):
     def focus_answer(self) -> None:
         self.query_one("#choice, #answer").focus()
 
-    def load(self, latest, attempts: int, coach_text: str) -> None:
-        """What was saved before: the latest attempt and the coach's last word."""
-        self.latest, self.attempts, self.coach_text = latest, attempts, coach_text
+    def load(self, latest, attempts: int, coach_text: str, verdict: str | None = None) -> None:
+        """What was saved before: the latest attempt, its verdict and the coach's last word."""
+        self.latest, self.attempts, self.coach_text, self.verdict = latest, attempts, coach_text, verdict
 
     def apply_lang(self, lang: str) -> None:
         self.lang = lang
@@ -124,7 +133,9 @@ class QuestionCard(Vertical):
         else:
             a = self.latest
             parts = [t("q.saved", lang, time=a.created_at.astimezone().strftime("%H:%M")), t("q.attempts", lang, n=self.attempts)]
-            if a.correct is not None:
+            if self.verdict in VERDICT_LABELS:
+                parts.append(t(VERDICT_LABELS[self.verdict], lang))
+            elif a.correct is not None:
                 parts.append(t("q.correct", lang) if a.correct else t("q.wrong", lang))
             status.update(" · ".join(parts) + "\n" + t("q.your_answer", lang, text=escape(a.text)))
         self.query_one(".q-coach", Static).update(escape(self.coach_text))
@@ -139,6 +150,8 @@ class QuestionCard(Vertical):
         self.latest = latest
         self.attempts = attempts
         self.coach_text = reply.text
+        if reply.verdict:
+            self.verdict = reply.verdict
         for field in self.query(Input):
             field.clear()
         self._render_state()
