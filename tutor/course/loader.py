@@ -134,13 +134,15 @@ class CheckResult:
 ExperimentCheck = Callable[[str, dict], tuple[str, str]]
 
 
-def check_tree(root: Path, check_experiment: ExperimentCheck | None = None) -> CheckResult:
+def check_tree(root: Path, check_experiment: ExperimentCheck | None = None, lint: bool = True) -> CheckResult:
     """Load `root` and return the tree (when usable), every problem and notes.
 
     `check_experiment` judges each experiment's trainer and settings. Notes are not
     errors: an experiment naming a trainer that is not written yet is reported as
     pending, so the syllabus can run ahead of the code; a setting the trainer does not
-    have, or a bad value, is a problem.
+    have, or a bad value, is a problem. `lint` adds the authoring rules for the
+    Markdown (code blocks name their language), which `tutor lessons check` and CI
+    apply; the app skips them at start-up (they parse every lesson: ~50 ms).
     """
     root = Path(root)
     problems: list[Problem] = []
@@ -174,7 +176,7 @@ def check_tree(root: Path, check_experiment: ExperimentCheck | None = None) -> C
         if not folder.is_dir():
             weeks.append(Week(info=info, phase=phase))
             continue
-        week = _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, notes)
+        week = _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, notes, lint)
         weeks.append(week or Week(info=info, phase=phase))
 
     tree = None
@@ -183,9 +185,9 @@ def check_tree(root: Path, check_experiment: ExperimentCheck | None = None) -> C
     return CheckResult(tree, problems, notes)
 
 
-def load_tree(root: Path | None = None, check_experiment: ExperimentCheck | None = None) -> CourseTree:
+def load_tree(root: Path | None = None, check_experiment: ExperimentCheck | None = None, lint: bool = False) -> CourseTree:
     """The course, or `LessonError` listing every problem."""
-    result = check_tree(root or default_lessons_dir(), check_experiment)
+    result = check_tree(root or default_lessons_dir(), check_experiment, lint)
     if result.tree is None:
         raise LessonError(result.problems)
     return result.tree
@@ -211,7 +213,7 @@ def _check_curriculum(cur: Curriculum, file: str) -> list[Problem]:
     return problems
 
 
-def _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, notes) -> Week | None:
+def _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, notes, lint) -> Week | None:
     path = folder / WEEK_FILE
     file = _rel(path, root)
     raw = _read_toml(path, root, problems)
@@ -276,7 +278,8 @@ def _load_week(folder, root, info, phase, seen_ids, check_experiment, problems, 
             if not text.strip():
                 problems.append(Problem(_rel(md, root), "", "the lesson text is empty"))
                 continue
-            problems.extend(Problem(_rel(md, root), f"line {n}", msg) for n, msg in _code_block_problems(text))
+            if lint:
+                problems.extend(Problem(_rel(md, root), f"line {n}", msg) for n, msg in _code_block_problems(text))
             bodies[lang] = text
         if len(bodies) != len(LANGS):
             continue

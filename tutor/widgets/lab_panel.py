@@ -19,7 +19,6 @@ from textual.widgets import Static
 from trainers.api import Log, Status
 
 from ..i18n import t
-from .run_chart import RunChart
 
 ENDED = ("finished", "stopped", "failed")
 
@@ -58,8 +57,9 @@ class LabPanel(Vertical):
         self.last_log = ""
 
     def compose(self) -> ComposeResult:
+        # The chart (plotext) is mounted with the first run: a lesson opened only to
+        # read costs nothing for it (~25 ms of imports and a first figure).
         yield Static(id="lab-status")
-        yield RunChart(id="chart")
         yield Static(id="lab-log")
 
     def on_mount(self) -> None:
@@ -69,8 +69,15 @@ class LabPanel(Vertical):
         self.show_status()
 
     @property
-    def chart(self) -> RunChart:
-        return self.query_one(RunChart)
+    def chart(self):
+        from .run_chart import RunChart
+
+        found = self.query(RunChart)
+        if found:
+            return found.first()
+        chart = RunChart(id="chart")
+        self.mount(chart, before=self.query_one("#lab-log"))
+        return chart
 
     def follow(self, run) -> None:
         """Draw this run from now on; points it already saved are loaded first."""
@@ -85,7 +92,7 @@ class LabPanel(Vertical):
         self.chart.redraw()
         self.show_status()
 
-    def on_run_chart_run_event(self, event: RunChart.RunEvent) -> None:
+    def on_run_chart_run_event(self, event) -> None:
         for e in event.events:
             if isinstance(e, Status):
                 self.state, self.detail = e.state, e.detail
