@@ -180,3 +180,32 @@ def test_a_measure_the_run_did_not_take_is_said_plainly(tmp_path):
     assert conversation.awaiting_measurement  # still waiting for a run that measures it
     reply = conversation.measured({"final": {"small_step_gpu_over_cpu": 1.5}}, "run-2")
     assert reply.kind == "compared" and "off by 2.0×" in reply.text
+
+
+def test_checkpoint_counts_passes_not_attempts(tmp_path):
+    from tutor.coach.session import Conversation
+    from tutor.report import checkpoint_missing, passed
+
+    tree = load_tree()
+    week = tree.week(1)
+    store = Store.open(tmp_path)
+    assert checkpoint_missing(week, store) == week.checkpoint.questions
+    open_q = tree.question("w01.unified-memory")
+    talk = Conversation(open_q, store, "en")
+    talk.answer("the GPU reads the same memory pool")  # one idea of four: not a pass
+    assert not passed(open_q, store)
+    talk.answer("I give up")  # revealed, still not a pass
+    assert not passed(open_q, store)
+    talk.answer(
+        "With a separate card everything must fit in its VRAM, 24 GB; what doesn't fit is offloaded over PCIe, "
+        "a slow copy every step. On the Mac the GPU uses the same memory pool as the CPU, no copies, "
+        "up to the working set of about 75% of RAM, and it does not make training faster."
+    )
+    assert passed(open_q, store)
+    choice = next(q for q in week.questions() if q.kind == "choice")
+    wrong = next(o.id for o in choice.options if o.id != choice.answer)
+    Conversation(choice, store, "en").answer(f"{wrong})", choice=wrong)
+    assert not passed(choice, store)
+    Conversation(choice, store, "en").answer(f"{choice.answer})", choice=choice.answer)
+    assert passed(choice, store)
+    assert open_q.id not in checkpoint_missing(week, store)

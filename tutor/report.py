@@ -14,10 +14,31 @@ def week_answered(week: Week, answered: set[str]) -> tuple[int, int]:
     return sum(1 for i in ids if i in answered), len(ids)
 
 
-def checkpoint_missing(week: Week, answered: set[str]) -> list[str]:
+def passed(question, store) -> bool:
+    """Has the learner passed this question, as a checkpoint counts it?
+
+    - choice: the latest pick is the right one;
+    - open with a rubric: the coach closed the conversation as done (the ideas covered,
+      across turns, reached the rubric's `correct_at`); a revealed answer is not a pass;
+    - predict: a number was committed (its measurement may need the learner's Mac);
+    - open without a rubric: answered.
+    """
+    answers = store.answers(question.id)
+    if not answers:
+        return False
+    if question.kind == "choice":
+        return answers[-1].correct is True
+    if question.kind == "open" and question.rubric is not None:
+        return any(t.role == "coach" and t.move == "done" for t in store.turns(question.id))
+    return True
+
+
+def checkpoint_missing(week: Week, store) -> list[str]:
+    """The checkpoint questions not passed yet, in the checkpoint's order."""
     if week.checkpoint is None:
         return []
-    return [qid for qid in week.checkpoint.questions if qid not in answered]
+    by_id = {q.id: q for q in week.questions()}
+    return [qid for qid in week.checkpoint.questions if not passed(by_id[qid], store)]
 
 
 def progress(tree: CourseTree, store) -> dict:

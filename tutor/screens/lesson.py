@@ -164,7 +164,7 @@ class LessonScreen(Screen):
         if week.number in store.weeks_done():
             lines.append(t("lesson.week_done", lang))
         else:
-            missing = checkpoint_missing(week, set(store.latest_answers()))
+            missing = checkpoint_missing(week, store)
             key = self.app.get_key_display(next(b for b in self.BINDINGS if b.id == "lesson.done"))
             lines.append(t("lesson.checkpoint_todo", lang, ids=", ".join(missing)) if missing else t("lesson.checkpoint_ready", lang, key=key))
         widget.update("\n".join(lines))
@@ -314,7 +314,7 @@ class LessonScreen(Screen):
         lang = self.app.lang
         week = self.week
         store = self.app.store
-        missing = checkpoint_missing(week, set(store.latest_answers()))
+        missing = checkpoint_missing(week, store)
         if not week.written or missing:
             self.app.notify(t("lesson.not_ready", lang, ids=", ".join(missing) or "-"), severity="warning")
             return
