@@ -107,3 +107,21 @@ def test_eta():
     assert eta_seconds(10, 2.5, 5) == 10
     assert eta_seconds(10, 0, 5) is None
     assert eta_seconds(10, 0.1, 5, step=50, max_steps=100) == 10
+
+
+async def test_device_bench_from_the_app_draws_measurements(mini_tree, home):
+    app = make_app(mini_tree, home)
+    async with app.run_test(size=(130, 42)) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one(LabPanel)
+        run = app.runs.start("devbench", {"sizes": [64, 128], "channels": [4], "repeats": 1})
+        panel.follow(run)
+        await wait_for(pilot, lambda: panel.state == "finished")
+        await pilot.pause()
+        chart = panel.chart
+        assert {"cpu GFLOP/s", "cpu step ms"} <= set(chart.series)
+        assert chart.series["cpu GFLOP/s"].points()[0] == [64, 128]
+        assert "GFLOP/s" in str(chart.render())
+    record = Store.open(home).runs()[0]
+    assert record.trainer == "devbench" and record.status == "finished" and record.device == "cpu"
+    assert record.summary["final"]["cpu_gflops_128"] > 0
