@@ -34,6 +34,7 @@ NAME = "devbench"
 class DevBenchConfig(TrainConfig):
     """`device`: auto measures the CPU and the GPU (when there is one); cpu or gpu just that one."""
 
+    dataset: str = Field("", description="not used: the bench makes its own random data")
     sizes: list[int] = Field([128, 256, 512, 1024], min_length=1, description="matrix sizes n for n x n matmul")
     channels: list[int] = Field([4, 16, 64], min_length=1, description="CNN widths for the training-step timing")
     batch_size: int = Field(32, ge=1, le=4096, description="images per CNN training step")

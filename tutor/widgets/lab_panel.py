@@ -114,18 +114,17 @@ class LabPanel(Vertical):
             log.update("")
             return
         c = run.config
-        lines = [f"[b]{escape(run.trainer)}[/b] · {c.backend} · {c.dataset} · {t('lab.state.' + (self.state or 'starting'), lang)}"]
         summary = run.summary
+        # A run that trains on data names it; a bench (no dataset in its summary) does not.
+        dataset = summary.dataset if summary is not None else c.dataset
+        head = [f"[b]{escape(run.trainer)}[/b]", c.backend, *([dataset] if dataset else []), t("lab.state." + (self.state or "starting"), lang)]
+        lines = [" · ".join(head)]
         if summary is not None:
-            lines.append(
-                t(
-                    "lab.summary",
-                    lang,
-                    device=summary.device or "?",
-                    sps=f"{summary.samples_per_second:,.0f}",
-                    wall=f"{summary.wall_seconds:.1f}",
-                )
-            )
+            parts = [t("lab.device", lang, device=summary.device or "?")]
+            if summary.samples_per_second:
+                parts.append(t("lab.sps", lang, sps=f"{summary.samples_per_second:,.0f}"))
+            parts.append(t("lab.seconds", lang, s=f"{summary.wall_seconds:.1f}"))
+            lines.append(" · ".join(parts))
             final = "  ".join(f"{k} {v:.3g}" for k, v in summary.final.items())
             if final:
                 lines.append(final)
