@@ -195,7 +195,7 @@ async def test_language_toggle_relabels_and_is_remembered(mini_tree, home):
 async def test_home_week_list_shows_progress(mini_tree, home):
     app = make_app(mini_tree, home)
     app.store.record_answer("w01.why", "open", "x", "en")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         weeks = app.screen.query_one("#weeks", OptionList)
         prompts = [str(weeks.get_option_at_index(i).prompt) for i in range(weeks.option_count)]
         assert any("W01" in p and "1/4" in p for p in prompts)

@@ -9,12 +9,12 @@ import random
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from pydantic import ValidationError
 
 from conftest import REPO
+from stopping import stop_after_first_loss
 from trainers.api import Log, Metric, Status, Summary
 from trainers.autodiff import TOLERANCE, AutodiffConfig, Value, show, topological_order, train
 
@@ -273,29 +273,8 @@ def test_logistic_regression_cannot_draw_a_disc():
 def test_stop_is_prompt_and_leaves_a_valid_summary(backend):
     pytest.importorskip("torch" if backend == "torch" else "mlx.core")
     config = AutodiffConfig(backend=backend, epochs=10000, log_every=5)
-    stop, first_metric = threading.Event(), threading.Event()
-    events: list = []
-
-    def emit(event):
-        events.append(event)
-        if isinstance(event, Metric) and event.name == "train_loss":
-            first_metric.set()
-
-    result: dict = {}
-
-    def trainer():
-        result["summary"] = train(config, emit, stop)
-        result["returned"] = time.perf_counter()
-
-    thread = threading.Thread(target=trainer)
-    thread.start()
-    assert first_metric.wait(60), "no metric arrived"
-    stopped_at = time.perf_counter()
-    stop.set()
-    thread.join(30)
-    assert not thread.is_alive(), "the trainer ignored stop"
-    assert result["returned"] - stopped_at < 0.5
-    summary = result["summary"]
+    summary, events, seconds = stop_after_first_loss(train, config)
+    assert seconds < 0.5
     assert summary.status == "stopped" and 0 < summary.steps < 10000 * 8
     assert "train_loss" in summary.final and "grad_max_abs_diff" in summary.final
     assert "test_acc" not in summary.final  # prompt: no evaluation after a stop

@@ -6,7 +6,6 @@ that it is still running when the test presses stop.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from tutor.app import TutorApp

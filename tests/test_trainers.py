@@ -11,13 +11,13 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from conftest import REPO
+from stopping import stop_after_first_loss
 from trainers import data, registry
 from trainers.api import Metric, Status, Summary
 from trainers.configs import MLPConfig
@@ -93,29 +93,8 @@ def test_max_steps_is_honoured(backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_stop_is_prompt_and_leaves_a_valid_summary(backend):
     config = MLPConfig(backend=backend, device="cpu", epochs=1000, log_every=5)
-    stop, first_metric = threading.Event(), threading.Event()
-    events: list = []
-
-    def emit(event):
-        events.append(event)
-        if isinstance(event, Metric):
-            first_metric.set()
-
-    result: dict = {}
-
-    def trainer():
-        result["summary"] = registry.load("mlp", backend)(config, emit, stop)
-        result["returned"] = time.perf_counter()
-
-    thread = threading.Thread(target=trainer)
-    thread.start()
-    assert first_metric.wait(60), "no metric arrived"
-    stopped_at = time.perf_counter()
-    stop.set()
-    thread.join(30)
-    assert not thread.is_alive(), "the trainer ignored stop"
-    assert result["returned"] - stopped_at < 0.5
-    summary = result["summary"]
+    summary, events, seconds = stop_after_first_loss(registry.load("mlp", backend), config)
+    assert seconds < 0.5
     assert summary.status == "stopped" and 0 < summary.steps < 1000 * 21
     assert "train_loss" in summary.final and "test_acc" not in summary.final
     assert events[-1] == Status(summary.run, "stopped", events[-1].detail, events[-1].wall)

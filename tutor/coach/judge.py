@@ -281,7 +281,7 @@ _NEG_EN = re.compile(
 _NEG_AFTER = re.compile(
     r"无关|没关系|没有关系|不相关|不重要|不是(?:问题|原因|关键|重点|瓶颈|主要)"
     r"|(?:is|are|was|were)\s+(?:irrelevant|not\s+the\s+(?:issue|problem|point|reason|cause|bottleneck))"
-    rf"|(?:does|do|did)\s*(?:n'?t|\s+not)\s+matter|(?:has|have)\s+nothing\s+to\s+do"
+    r"|(?:does|do|did)\s*(?:n'?t|\s+not)\s+matter|(?:has|have)\s+nothing\s+to\s+do"
 )
 # "与 … 无关" may put a few words between the phrase and its denial.
 _WITH = re.compile(rf"与|和|跟|同|(?<![{_W}])with(?![{_W}])")
