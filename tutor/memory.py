@@ -667,31 +667,12 @@ def _fit(text: str, width: int) -> str:
     return out + "…"
 
 
-_PANEL = {
-    # key: (zh, en). zh follows Activity Monitor's Chinese labels where it has one.
-    "used": ("已用 {pair} ({pct}%)", "Used {pair} ({pct}%)"),
-    "used_nopct": ("已用 {pair}", "Used {pair}"),
-    "avail_swap": ("可用 {avail} · Swap {swap}", "Avail {avail} · Swap {swap}"),
-    "compressed": ("被压缩 {v}", "Compressed {v}"),
-    "pressure": ("压力 {v}", "Pressure {v}"),
-    "normal": ("正常", "normal"),
-    "warn": ("警告", "warn"),
-    "critical": ("严重", "critical"),
-    "swapping": ("⚠ 正在换页到磁盘，训练会变慢", "⚠ Swapping to disk: training slows"),
-    "process": ("本进程 {v}", "Process {v}"),
-    "process_peak": ("本进程 {v} · 峰值 {peak}", "Process {v} · peak {peak}"),
-    "mlx": ("MLX {active} · 峰值 {peak}", "MLX {active} · peak {peak}"),
-    "mlx_cache": ("MLX 缓存 {v}", "MLX cache {v}"),
-    "mps": ("MPS {current} · 驱动 {driver}", "MPS {current} · driver {driver}"),
-    "gpu": ("GPU 工作集 {v} ({pct}%)", "GPU working set {v} ({pct}%)"),
-    "gpu_nopct": ("GPU 工作集 {v}", "GPU working set {v}"),
-    "unavailable": ("不可读：{names}", "unavailable: {names}"),
-}
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    zh, en = _PANEL[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    from .i18n import t
+
+    return t(f"mem.{key}", lang, **kw)
 
 
 def panel_lines(

@@ -16,32 +16,17 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from ..i18n import t
 from .judge import Verdict, judge, normalise
 from .moves import Move, Turn, next_move
 
 # Typed instead of an answer, these ask for the next hint rather than being judged.
 HINT_REQUESTS = {"?", "hint", "a hint", "help", "提示", "给个提示", "给点提示", "求提示", "再给点提示"}
 
-_TEXT = {
-    "saved": ("已记下你的预测：{value} {unit}。按 r 运行实验「{experiment}」，结果出来后我们把两者放在一起看。", "Prediction saved: {value} {unit}. Press r to run “{experiment}”; when it finishes we'll put your number beside the measurement."),
-    "saved_plain": ("已记下你的预测：{value} {unit}。", "Prediction saved: {value} {unit}."),
-    "compare": ("你的预测：{value} {unit}；{source}：{measured} {unit}（{gap}）。", "You predicted {value} {unit}; {source}: {measured} {unit} ({gap})."),
-    "measured": ("实测", "measured"),
-    "expected": ("正确答案", "the answer"),
-    "close": ("很接近", "close"),
-    "off": ("差了 {factor:.1f} 倍", "off by {factor:.1f}×"),
-    "explain": ("差距从哪里来？用一两句话说说你的解释。", "Where does the gap come from? Explain it in a sentence or two."),
-    "unmeasured": (
-        "这次运行没有测出「{measure}」（这台机器上没有 GPU 时就是这样）。在你的 Mac 上运行同一个实验，就能把预测和实测放在一起。",
-        "This run did not measure “{measure}” (that happens on a machine without a GPU). Run the same experiment on your Mac to put your prediction beside a measurement.",
-    ),
-    "explain_close": ("猜得准。是什么让你这样估计？用一两句话说说。", "A good estimate. What made you expect it? Say it in a sentence or two."),
-}
 
 
 def _t(key: str, lang: str, **fmt) -> str:
-    zh, en = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fmt)
+    return t(f"coach.{key}", lang, **fmt)
 
 
 def _fmt(x: float) -> str:
