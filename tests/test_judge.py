@@ -484,3 +484,18 @@ def test_every_shipped_phrasing_matches_itself(tree):
                     if compile_phrasing(entry).search(normalise(entry)) is None:
                         failures.append(f"{q.id} {item.id}: {entry!r}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    "entry, text, found",
+    [
+        ("fixed cost", "a fixed startup cost per kernel", True),  # one word slipped in
+        ("fewer channels", "use fewer conv channels", True),
+        ("fixed cost", "fixed and then a big variable cost", False),  # two words: a different thing
+        ("Python 对象", "每个元素都是 Python 的对象", True),  # a 的 slipped in
+        ("softmax(QK", "softmax(QKᵀ/√d)V", True),  # code keeps its exact form
+        ("softmax(QK", "softmax of the QK product", False),
+    ],
+)
+def test_a_phrase_tolerates_one_slipped_in_word(entry, text, found):
+    assert bool(compile_phrasing(entry).search(normalise(text))) is found

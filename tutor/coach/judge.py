@@ -197,9 +197,12 @@ _TOKEN = re.compile(
     r"|(?P<punct>\S)"
 )
 _CODE_LIKE = re.compile(r"[._()=/\[\]<>*]")
-# Between two Chinese characters of a phrasing, a learner may slip in an adverb or two:
-# "算力更强" said as "算力也更强", "训练更快" as "训练会更快".
-_CJK_FILLER = r"\s*(?:[也都就还会要很更再]\s*){0,2}"
+# Between two Chinese characters of a phrasing, a learner may slip in an adverb or two,
+# or a 的: "算力更强" said as "算力也更强", "Python 对象" as "Python 的对象".
+_CJK_FILLER = r"\s*(?:[也都就还会要很更再的]\s*){0,2}"
+# Between two English words of a phrasing, one more word: "fixed cost" said as
+# "fixed startup cost", "fewer channels" as "fewer conv channels".
+_LATIN_FILLER = rf"(?:[\s\-]+[{_W}']+)?[\s\-]*"
 
 
 def _tokens(phrase: str) -> list[tuple[str, str, bool]]:
@@ -239,7 +242,14 @@ def compile_phrasing(entry: str) -> re.Pattern[str]:
         if i:
             both_latin = kind in latin and tokens[i - 1][0] in latin
             both_cjk = kind == "cjk" and tokens[i - 1][0] == "cjk"
-            parts.append(_CJK_FILLER if both_cjk else r"[\s\-]*" if gap or both_latin else r"\s*")
+            if both_cjk:
+                parts.append(_CJK_FILLER)
+            elif both_latin and kind == "word" and tokens[i - 1][0] == "word" and inflect:
+                parts.append(_LATIN_FILLER)
+            elif "cjk" in (kind, tokens[i - 1][0]) and inflect:
+                parts.append(r"\s*(?:的\s*)?")  # "Python 对象" said as "Python 的对象"
+            else:
+                parts.append(r"[\s\-]*" if gap or both_latin else r"\s*")
         if kind == "word":
             last = i == len(tokens) - 1
             parts.append(_word_pattern(text, inflect=inflect, last=last))
