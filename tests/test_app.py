@@ -232,3 +232,11 @@ async def test_damaged_database_is_announced_in_the_app(mini_tree, home):
         assert any("tutor.db.corrupt-" in m for m in messages), messages
         assert isinstance(app.screen, OnboardingScreen)  # a fresh start, the old file kept
     assert len(list(home.glob("tutor.db.corrupt-*"))) == 1
+
+
+async def test_a_position_from_another_lesson_tree_starts_at_home(mini_tree, home):
+    app = make_app(mini_tree, home)
+    app.store.set_position(12, "policy-gradients")  # the mini tree has two weeks
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)

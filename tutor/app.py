@@ -53,7 +53,7 @@ class TutorApp(App):
             if self.lang == "zh" and self.store.set_aside:
                 notice = f"{t('notice.corrupt', 'zh')}\n{self.store.set_aside}"
             self.notify(notice, severity="warning", timeout=15)
-        pos = self.store.position()
+        pos = self.position()
         if self.store.get_profile() is None:
             self.push_screen(HomeScreen())
             self.push_screen(OnboardingScreen(), self._after_onboarding)
@@ -62,6 +62,14 @@ class TutorApp(App):
         else:
             # Straight back where the learner was; home is built when first asked for.
             self.push_screen(LessonScreen(*self._index_of(*pos)))
+
+    def position(self) -> tuple[int, str | None] | None:
+        """Where the learner was, if that week is in this course (a position saved while
+        using another lesson tree, `--lessons`, is not)."""
+        pos = self.store.position()
+        if pos is not None and not any(w.number == pos[0] for w in self.course.weeks):
+            return None
+        return pos
 
     def _after_onboarding(self, saved: bool | None) -> None:
         if saved and isinstance(self.screen, HomeScreen):
@@ -125,7 +133,7 @@ class TutorApp(App):
             self.pop_screen()
         if isinstance(self.screen, HomeScreen):
             self.screen.apply_lang()
-            pos = self.store.position()
+            pos = self.position()
             if pos:
                 self.screen.highlight_week(pos[0])
 

@@ -28,7 +28,7 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.apply_lang()
-        pos = self.app.store.position()
+        pos = self.app.position()
         self.highlight_week(pos[0] if pos else 1)
         self.query_one("#weeks").focus()
 
@@ -55,7 +55,7 @@ class HomeScreen(Screen):
         due = app.store.due_count(app.today)
         if due:
             progress += "   " + t("home.due", lang, n=due)
-        pos = app.store.position()
+        pos = app.position()
         if pos:
             week = tree.week(pos[0])
             lesson = next((x.title(lang) for x in week.lessons if x.slug == pos[1]), week.info.title(lang))

@@ -21,7 +21,7 @@ class OutlineScreen(ModalScreen[tuple[int, str | None] | None]):
         done = self.app.store.weeks_done()
         outline: Tree = Tree(escape(tree.course.title(lang)), id="outline")
         outline.root.expand()
-        pos = self.app.store.position()
+        pos = self.app.position()
         cursor = None
         for phase in tree.phases:
             phase_node = outline.root.add(escape(f"{t('home.phase', lang, n=phase.number)} · {phase.title(lang)}"), expand=True)
