@@ -11,7 +11,8 @@ import time
 from tutor.app import TutorApp
 from tutor.course import load_tree
 from tutor.store import Profile, Store
-from tutor.widgets.lab_panel import LabPanel, eta_seconds
+from tutor.runs import eta_seconds
+from tutor.widgets.lab_panel import LabPanel
 from tutor.widgets.run_chart import RunChart, Series
 
 

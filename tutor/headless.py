@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from trainers.api import Log, Metric, Status
+from trainers.api import Log, Metric
 
 
 def parse_settings(pairs: list[str]) -> dict:
@@ -52,7 +52,7 @@ class ProgressLine:
             self.draw(run)
 
     def draw(self, run) -> None:
-        from .widgets.lab_panel import eta_seconds
+        from .runs import eta_seconds
 
         c = run.config
         parts = [f"step {self.step}", f"epoch {self.epoch:.1f}/{c.epochs}"]
@@ -95,26 +95,26 @@ def train(store, trainer: str, overrides: dict, metrics_path: Path | None, as_js
             return 2
     progress = ProgressLine()
     print(f"{run.id}: {trainer} on {run.config.backend}, device {run.config.device}", file=sys.stderr)
+    def handle(events) -> None:
+        for event in events:
+            if isinstance(event, Metric):
+                progress.update(event, run)
+                if metrics_file:
+                    record = {"run": run.id, "step": event.step, "epoch": event.epoch, "name": event.name, "value": event.value}
+                    metrics_file.write(json.dumps(record) + "\n")
+            elif isinstance(event, Log):
+                progress.close()
+                print(event.message, file=sys.stderr)
+
     try:
-        while True:
-            alive = run.running
-            for event in run.events():
-                if isinstance(event, Metric):
-                    progress.update(event, run)
-                    if metrics_file:
-                        record = {"run": run.id, "step": event.step, "epoch": event.epoch, "name": event.name, "value": event.value}
-                        metrics_file.write(json.dumps(record) + "\n")
-                elif isinstance(event, Log):
-                    progress.close()
-                    print(event.message, file=sys.stderr)
-                elif isinstance(event, Status) and event.state in ("finished", "stopped", "failed"):
-                    alive = False
-            if not alive and not run.running:
-                break
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        run.request_stop()
-        run.join()
+        try:
+            while run.running:
+                handle(run.events())
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            run.request_stop()
+            run.join()
+        handle(run.events())  # what it said after the last look, up to its final status
     finally:
         if metrics_file:
             metrics_file.close()

@@ -64,6 +64,17 @@ def check_experiment(trainer: str, overrides: dict) -> tuple[str, str]:
     return "ok", ""
 
 
+def eta_seconds(elapsed: float, epoch: float, epochs: int, step: int = 0, max_steps: int = 0) -> float | None:
+    """Time left from the fraction done so far: epochs, or steps when capped."""
+    fractions = [epoch / epochs if epochs else 0.0]
+    if max_steps:
+        fractions.append(step / max_steps)
+    done = max(fractions)
+    if done <= 0 or elapsed <= 0:
+        return None
+    return max(0.0, elapsed * (1 - done) / done)
+
+
 def explain_failure(exc: BaseException) -> str:
     """A message a learner can act on, for the panel and the store."""
     if isinstance(exc, TrainerError):

@@ -19,19 +19,9 @@ from textual.widgets import Static
 from trainers.api import Log, Status
 
 from ..i18n import t
+from ..runs import eta_seconds
 
 ENDED = ("finished", "stopped", "failed")
-
-
-def eta_seconds(elapsed: float, epoch: float, epochs: int, step: int = 0, max_steps: int = 0) -> float | None:
-    """Time left from the fraction done so far: epochs, or steps when capped."""
-    fractions = [epoch / epochs if epochs else 0.0]
-    if max_steps:
-        fractions.append(step / max_steps)
-    done = max(fractions)
-    if done <= 0 or elapsed <= 0:
-        return None
-    return max(0.0, elapsed * (1 - done) / done)
 
 
 class LabPanel(Vertical):
